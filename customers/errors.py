@@ -1,0 +1,11 @@
+"""Error codes of the customers app, asserted by tests and returned by the API."""
+
+DUPLICATE_DOCUMENT = "duplicate_document"
+DUPLICATE_CONTACT = "duplicate_contact"
+INVALID_TRANSITION = "invalid_transition"
+ADDRESS_OF_OTHER_CUSTOMER = "address_of_other_customer"
+SERVICE_USER_OF_OTHER_CUSTOMER = "service_user_of_other_customer"
+ACCOUNT_CLOSED = "account_closed"
+IBAN_REQUIRED = "iban_required"
+DELIVERY_EMAIL_REQUIRED = "delivery_email_required"
+BILLING_ADDRESS_REQUIRED = "billing_address_required"

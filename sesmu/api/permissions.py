@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from rest_framework import permissions
+
+from sesmu.choices import UserKind
+
+
+class RolePermissions(permissions.DjangoModelPermissions):
+    """Model permissions from the caller's roles, reading included.
+
+    Portal customers hold no model permissions: they may only read the
+    endpoints that declare `portal_readable`, whose querysets are narrowed to
+    their own customer by the selectors."""
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
+    }
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if user.kind == UserKind.PORTAL:
+            return request.method in permissions.SAFE_METHODS and getattr(
+                view, "portal_readable", False
+            )
+        return super().has_permission(request, view)
