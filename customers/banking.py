@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import InvalidChecksumDigits, SchwiftyException
+
+from sesmu.errors import field_error
 
 
 def normalise_iban(value: str, *, field: str = "iban") -> str:
     try:
         return IBAN(value or "").compact
     except InvalidChecksumDigits:
-        raise ValidationError(
-            {field: _("This IBAN has wrong check digits; check it was typed correctly.")},
+        raise field_error(
+            field,
+            _("This IBAN has wrong check digits; check it was typed correctly."),
             code="invalid_iban_checksum",
         )
     except SchwiftyException:
-        raise ValidationError(
-            {field: _("This is not a valid IBAN, e.g. ES91 2100 0418 4502 0005 1332.")},
+        raise field_error(
+            field,
+            _("This is not a valid IBAN, e.g. ES91 2100 0418 4502 0005 1332."),
             code="invalid_iban",
         )
 

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from sesmu.errors import field_error
+
 
 def normalise_phone(value: str, *, field: str = "value", region: str | None = None) -> str:
     raw = (value or "").strip()
@@ -17,13 +19,12 @@ def normalise_phone(value: str, *, field: str = "value", region: str | None = No
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            {
-                field: _(
-                    "This is not a valid phone number. Write it with its country code "
-                    "if it is not Spanish, e.g. +44 20 7946 0958."
-                )
-            },
+        raise field_error(
+            field,
+            _(
+                "This is not a valid phone number. Write it with its country code "
+                "if it is not Spanish, e.g. +44 20 7946 0958."
+            ),
             code="invalid_phone",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -57,8 +58,7 @@ def normalise_email(value: str, *, field: str = "value") -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError(
-            {field: _("Enter a valid e-mail address, like name@example.com.")},
-            code="invalid_email",
+        raise field_error(
+            field, _("Enter a valid e-mail address, like name@example.com."), code="invalid_email"
         )
     return email

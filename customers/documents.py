@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pycountry
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum.es import cif, dni, nie
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
 from customers.choices import DocumentType
+from sesmu.errors import field_error
 
 SPANISH_TYPES = {DocumentType.NIF, DocumentType.NIE, DocumentType.CIF}
 _GENERIC_DOCUMENT = re.compile(r"^[A-Z0-9]{4,30}$")
@@ -23,8 +23,9 @@ def compact(number: str) -> str:
 def validate_country(country: str) -> str:
     code = (country or "").strip().upper()
     if pycountry.countries.get(alpha_2=code) is None:
-        raise ValidationError(
-            {"document_country": _("Choose the country that issued the document.")},
+        raise field_error(
+            "document_country",
+            _("Choose the country that issued the document."),
             code="invalid_country",
         )
     return code
@@ -35,19 +36,18 @@ def normalise_document(document_type: str, number: str, country: str) -> tuple[s
     on the field at fault, saying what would be right."""
     value = compact(number)
     if not value:
-        raise ValidationError(
-            {"document_number": _("Enter the document number.")}, code="required"
-        )
+        raise field_error("document_number", _("Enter the document number."), code="required")
     if document_type in SPANISH_TYPES:
         return _validate_spanish(document_type, value), "ES"
     if document_type not in DocumentType.values:
-        raise ValidationError(
-            {"document_type": _("Choose a document type.")}, code="invalid_document_type"
+        raise field_error(
+            "document_type", _("Choose a document type."), code="invalid_document_type"
         )
     country_code = validate_country(country)
     if not _GENERIC_DOCUMENT.match(value):
-        raise ValidationError(
-            {"document_number": _("Use 4 to 30 letters and digits, as printed on the document.")},
+        raise field_error(
+            "document_number",
+            _("Use 4 to 30 letters and digits, as printed on the document."),
             code="invalid_document",
         )
     return value, country_code
@@ -58,8 +58,9 @@ def _validate_spanish(document_type: str, value: str) -> str:
     try:
         return module.validate(value)
     except InvalidChecksum:
-        raise ValidationError(
-            {"document_number": _wrong_check_message(document_type, value)},
+        raise field_error(
+            "document_number",
+            _wrong_check_message(document_type, value),
             code="invalid_check_digit",
         )
     except (InvalidFormat, InvalidLength, InvalidComponent):
@@ -68,13 +69,10 @@ def _validate_spanish(document_type: str, value: str) -> str:
             DocumentType.NIE: "X1234567L",
             DocumentType.CIF: "A58818501",
         }
-        raise ValidationError(
-            {
-                "document_number": _(
-                    "This is not a valid %(type)s; it should look like %(example)s."
-                )
-                % {"type": DocumentType(document_type).name, "example": examples[document_type]}
-            },
+        raise field_error(
+            "document_number",
+            _("This is not a valid %(type)s; it should look like %(example)s.")
+            % {"type": DocumentType(document_type).name, "example": examples[document_type]},
             code="invalid_document",
         )
 

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from callcenter.models import CallCenter
-from customers.banking import mask_iban
+from customers import errors
+from customers.banking import mask_iban, normalise_iban
 from customers.choices import (
     AccountStatus,
     AddressPurpose,
@@ -36,11 +37,10 @@ from customers.choices import (
     Relationship,
     Segment,
 )
-from customers import errors
-from customers.banking import normalise_iban
 from customers.contacts import display_phone, normalise_email, normalise_phone
 from customers.documents import normalise_document, validate_country
 from sesmu.choices import Currency, Language
+from sesmu.errors import field_error
 
 
 def fold(text: str) -> str:
@@ -76,8 +76,11 @@ class Customer(FSMModelMixin, models.Model):
     )
     is_vip = models.BooleanField(_("VIP"), default=False)
     status = FSMField(
-        _("status"), max_length=20, choices=CustomerStatus.choices,
-        default=CustomerStatus.PROSPECT, protected=True,
+        _("status"),
+        max_length=20,
+        choices=CustomerStatus.choices,
+        default=CustomerStatus.PROSPECT,
+        protected=True,
     )
     consent_marketing_email = models.BooleanField(_("marketing by e-mail"), default=False)
     consent_marketing_phone = models.BooleanField(_("marketing by phone"), default=False)
@@ -85,8 +88,12 @@ class Customer(FSMModelMixin, models.Model):
     consent_updated_at = models.DateTimeField(_("consent updated at"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -136,7 +143,8 @@ class Customer(FSMModelMixin, models.Model):
             if self.document_type == DocumentType.CIF:
                 add(
                     "document_type",
-                    _("A CIF identifies an organisation; for a person choose NIF, NIE or passport."),
+                    _("A CIF identifies an organisation; for a person choose NIF, NIE or "
+                      "passport."),
                     "document_type_mismatch",
                 )
         elif not self.organisation_name:
@@ -149,9 +157,8 @@ class Customer(FSMModelMixin, models.Model):
             except ValidationError as error:
                 for field, items in error.error_dict.items():
                     errors_by_field.setdefault(field, []).extend(items)
-        if self.birth_date is not None:
-            if self.birth_date > timezone.localdate():
-                add("birth_date", _("The date of birth cannot be in the future."), "future_date")
+        if self.birth_date is not None and self.birth_date > timezone.localdate():
+            add("birth_date", _("The date of birth cannot be in the future."), "future_date")
         if errors_by_field:
             raise ValidationError(errors_by_field)
         self.refresh_search_name()
@@ -161,8 +168,11 @@ class Customer(FSMModelMixin, models.Model):
             " ".join(part for part in (self.given_name, self.family_name, self.organisation_name))
         )
 
-    @transition(field=status, source=[CustomerStatus.PROSPECT, CustomerStatus.FORMER],
-                target=CustomerStatus.ACTIVE)
+    @transition(
+        field=status,
+        source=[CustomerStatus.PROSPECT, CustomerStatus.FORMER],
+        target=CustomerStatus.ACTIVE,
+    )
     def activate(self) -> None:
         """A signed contract makes a prospect (or a returning customer) active."""
 
@@ -185,8 +195,12 @@ class CustomerEvent(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
@@ -205,15 +219,17 @@ class ServiceUser(models.Model):
     family member, an employee."""
 
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
         related_name="service_users",
     )
     relationship = models.CharField(
         _("relationship"), max_length=20, choices=Relationship.choices, default=Relationship.SELF
     )
-    given_name = models.CharField(_("given name"), max_length=100)
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
     family_name = models.CharField(_("family names"), max_length=150, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.SPANISH
@@ -318,28 +334,27 @@ class Address(models.Model):
         ordering = ["customer", "purpose", "id"]
         indexes = [models.Index(fields=["postal_code"], name="address_postal_code_idx")]
 
+    def __str__(self) -> str:
+        first = " ".join(part for part in (self.street, self.street_number, self.details) if part)
+        return f"{first}, {self.postal_code} {self.city}"
+
     def clean(self) -> None:
         for field in ("street", "street_number", "details", "postal_code", "city", "province"):
             setattr(self, field, " ".join(getattr(self, field).split()))
         try:
             self.country = validate_country(self.country)
         except ValidationError:
-            raise ValidationError(
-                {"country": _("Choose a country.")}, code="invalid_country"
-            )
+            raise field_error("country", _("Choose a country."), code="invalid_country")
         if self.country == "ES":
             code = self.postal_code
             if not (len(code) == 5 and code.isdigit() and 1 <= int(code[:2]) <= 52):
-                raise ValidationError(
-                    {"postal_code": _("A Spanish postal code has 5 digits, from 01000 to 52999.")},
+                raise field_error(
+                    "postal_code",
+                    _("A Spanish postal code has 5 digits, from 01000 to 52999."),
                     code="invalid_postal_code",
                 )
         elif not self.postal_code:
-            raise ValidationError({"postal_code": _("Enter the postal code.")}, code="required")
-
-    def __str__(self) -> str:
-        first = " ".join(part for part in (self.street, self.street_number, self.details) if part)
-        return f"{first}, {self.postal_code} {self.city}"
+            raise field_error("postal_code", _("Enter the postal code."), code="required")
 
 
 class BillingAccount(models.Model):
@@ -348,7 +363,9 @@ class BillingAccount(models.Model):
 
     number = models.CharField(_("account number"), max_length=20, unique=True, editable=False)
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
         related_name="billing_accounts",
     )
     name = models.CharField(_("account name"), max_length=100)
@@ -362,20 +379,30 @@ class BillingAccount(models.Model):
         _("bill format"), max_length=10, choices=BillFormat.choices, default=BillFormat.PDF
     )
     detail_level = models.CharField(
-        _("detail level"), max_length=10, choices=DetailLevel.choices,
+        _("detail level"),
+        max_length=10,
+        choices=DetailLevel.choices,
         default=DetailLevel.SUMMARY,
     )
     delivery_method = models.CharField(
-        _("delivery"), max_length=10, choices=DeliveryMethod.choices,
+        _("delivery"),
+        max_length=10,
+        choices=DeliveryMethod.choices,
         default=DeliveryMethod.EMAIL,
     )
-    delivery_email = models.EmailField(_("delivery e-mail"), blank=True)
+    delivery_email = models.CharField(_("delivery e-mail"), max_length=254, blank=True)
     billing_address = models.ForeignKey(
-        Address, verbose_name=_("billing address"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        Address,
+        verbose_name=_("billing address"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     payment_method = models.CharField(
-        _("payment method"), max_length=20, choices=PaymentMethod.choices,
+        _("payment method"),
+        max_length=20,
+        choices=PaymentMethod.choices,
         default=PaymentMethod.DIRECT_DEBIT,
     )
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
@@ -415,26 +442,38 @@ class BillingAccount(models.Model):
             except ValidationError as error:
                 problems.update(error.error_dict)
         elif self.payment_method == PaymentMethod.DIRECT_DEBIT:
-            add("iban", _("Direct debit needs the IBAN of the account to charge."),
-                errors.IBAN_REQUIRED)
+            add(
+                "iban",
+                _("Direct debit needs the IBAN of the account to charge."),
+                errors.IBAN_REQUIRED,
+            )
         if self.delivery_email:
             try:
                 self.delivery_email = normalise_email(self.delivery_email, field="delivery_email")
             except ValidationError as error:
                 problems.update(error.error_dict)
         elif self.delivery_method == DeliveryMethod.EMAIL:
-            add("delivery_email", _("Bills sent by e-mail need an e-mail address."),
-                errors.DELIVERY_EMAIL_REQUIRED)
+            add(
+                "delivery_email",
+                _("Bills sent by e-mail need an e-mail address."),
+                errors.DELIVERY_EMAIL_REQUIRED,
+            )
         if self.delivery_method == DeliveryMethod.POST and self.billing_address_id is None:
-            add("billing_address", _("Bills sent by post need a billing address."),
-                errors.BILLING_ADDRESS_REQUIRED)
+            add(
+                "billing_address",
+                _("Bills sent by post need a billing address."),
+                errors.BILLING_ADDRESS_REQUIRED,
+            )
         if (
             self.billing_address_id is not None
             and self.customer_id is not None
             and self.billing_address.customer_id != self.customer_id
         ):
-            add("billing_address", _("This address belongs to another customer."),
-                errors.ADDRESS_OF_OTHER_CUSTOMER)
+            add(
+                "billing_address",
+                _("This address belongs to another customer."),
+                errors.ADDRESS_OF_OTHER_CUSTOMER,
+            )
         if problems:
             raise ValidationError(problems)
 
@@ -448,28 +487,46 @@ class Interaction(models.Model):
     visit): who handled it, about what, and how it ended."""
 
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
         related_name="interactions",
     )
     service_user = models.ForeignKey(
-        ServiceUser, verbose_name=_("service user"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="interactions",
+        ServiceUser,
+        verbose_name=_("service user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
     )
     channel = models.CharField(
-        _("channel"), max_length=10, choices=InteractionChannel.choices,
+        _("channel"),
+        max_length=10,
+        choices=InteractionChannel.choices,
         default=InteractionChannel.PHONE,
     )
     direction = models.CharField(
-        _("direction"), max_length=10, choices=InteractionDirection.choices,
+        _("direction"),
+        max_length=10,
+        choices=InteractionDirection.choices,
         default=InteractionDirection.INBOUND,
     )
     call_center = models.ForeignKey(
-        CallCenter, verbose_name=_("call center"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="interactions",
+        CallCenter,
+        verbose_name=_("call center"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interactions",
     )
     operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("operator"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="interactions",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("operator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interactions",
     )
     topic = models.CharField(_("topic"), max_length=20, choices=InteractionTopic.choices)
     summary = models.TextField(_("summary"))
@@ -503,24 +560,23 @@ class Interaction(models.Model):
     def clean(self) -> None:
         self.summary = (self.summary or "").strip()
         if not self.summary:
-            raise ValidationError(
-                {"summary": _("Write what the contact was about.")}, code="required"
-            )
+            raise field_error("summary", _("Write what the contact was about."), code="required")
         if self.started_at and self.started_at > timezone.now() + timedelta(minutes=5):
-            raise ValidationError(
-                {"started_at": _("The contact cannot start in the future.")}, code="future_date"
+            raise field_error(
+                "started_at", _("The contact cannot start in the future."), code="future_date"
             )
         if self.started_at and self.ended_at and self.ended_at < self.started_at:
-            raise ValidationError(
-                {"ended_at": _("The contact must end after it started.")}, code="ends_before_start"
+            raise field_error(
+                "ended_at", _("The contact must end after it started."), code="ends_before_start"
             )
         if (
             self.service_user_id is not None
             and self.customer_id is not None
             and self.service_user.customer_id != self.customer_id
         ):
-            raise ValidationError(
-                {"service_user": _("This service user belongs to another customer.")},
+            raise field_error(
+                "service_user",
+                _("This service user belongs to another customer."),
                 code=errors.SERVICE_USER_OF_OTHER_CUSTOMER,
             )
 
@@ -534,11 +590,15 @@ class PortalAccount(models.Model):
     exactly one customer, who sees nothing else."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
         related_name="portal_account",
     )
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
         related_name="portal_accounts",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -56,7 +56,9 @@ def access_customer(*, actor: User, customer_id: Any, for_desk: bool = False) ->
     if for_desk:
         queryset = queryset.prefetch_related(
             Prefetch("service_users", queryset=ServiceUser.objects.order_by("-is_active", "id")),
-            Prefetch("contacts", queryset=ContactPoint.objects.order_by("kind", "-is_primary", "id")),
+            Prefetch(
+                "contacts", queryset=ContactPoint.objects.order_by("kind", "-is_primary", "id")
+            ),
             Prefetch("addresses", queryset=Address.objects.order_by("-is_active", "purpose", "id")),
             Prefetch(
                 "billing_accounts",

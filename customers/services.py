@@ -36,6 +36,7 @@ from customers.models import (
 )
 from sesmu.audit import audit_record, diff
 from sesmu.choices import UserKind
+from sesmu.errors import field_error
 from sesmu.models import AuditAction, User
 from sesmu.numbering import series_next
 
@@ -115,13 +116,10 @@ def _check_document_free(customer: Customer) -> None:
         .first()
     )
     if existing:
-        raise ValidationError(
-            {
-                "document_number": ValidationError(
-                    _("Customer %(number)s already has this document.") % {"number": existing},
-                    code=errors.DUPLICATE_DOCUMENT,
-                )
-            }
+        raise field_error(
+            "document_number",
+            _("Customer %(number)s already has this document.") % {"number": existing},
+            code=errors.DUPLICATE_DOCUMENT,
         )
 
 
@@ -219,8 +217,8 @@ def customer_update(*, actor: User | None, customer: Customer, data: dict[str, A
     unknown = set(data) - set(CUSTOMER_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(
-            {field: _("This field cannot be changed here.") for field in sorted(unknown)},
-            code="not_editable",
+            {field: ValidationError(_("This field cannot be changed here."), code="not_editable")
+             for field in sorted(unknown)}
         )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     before = _snapshot(customer, CUSTOMER_EDITABLE_FIELDS)
@@ -316,10 +314,8 @@ def contact_point_add(*, actor: User | None, customer: Customer, kind: str, valu
                            is_primary=is_primary)
     contact.full_clean(validate_constraints=False)
     if ContactPoint.objects.filter(customer=customer, kind=kind, value=contact.value).exists():
-        raise ValidationError(
-            {"value": ValidationError(_("This customer already has this contact."),
-                                      code=errors.DUPLICATE_CONTACT)}
-        )
+        raise field_error("value", _("This customer already has this contact."),
+                          code=errors.DUPLICATE_CONTACT)
     if is_primary:
         ContactPoint.objects.filter(customer=customer, kind=kind, is_primary=True).update(
             is_primary=False
@@ -482,13 +478,14 @@ def portal_account_create(*, actor: User | None, customer: Customer, username: s
     """A self-care login for one customer."""
     email = normalise_email(email, field="email")
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": _("This user name is taken.")}, code="duplicate_user")
+        raise field_error("username", _("This user name is taken."), code="duplicate_user")
     user = User(username=username, email=email, kind=UserKind.PORTAL,
                 language=customer.language)
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ValidationError({"password": error.messages}, code="weak_password")
+        weak = [ValidationError(message, code="weak_password") for message in error.messages]
+        raise ValidationError({"password": weak})
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

@@ -1,6 +1,6 @@
 """The demo world's logins: created by seed_demo, printed by `make run`."""
 
-DEMO_PASSWORD = "sesmu-demo-2026"
+DEMO_PASSWORD = "sesmu-demo-2026"  # noqa: S105 - published demo logins, never production
 
 DEMO_STAFF = [
     # username, role, given name, family name, language, back-office (is_staff)

@@ -38,3 +38,15 @@ def series_reserve(*, name: str, count: int) -> list[str]:
     first = series.next_value
     NumberSeries.objects.filter(pk=series.pk).update(next_value=F("next_value") + count)
     return [series.format(value) for value in range(first, first + count)]
+
+
+def series_reserve_range(*, name: str, count: int) -> tuple[NumberSeries, range]:
+    """`count` consecutive values at once, unformatted: a bulk load of a
+    million documents needs the integers (and `series.format(value)` for each)
+    rather than a million strings built up front."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    series = _series_locked(name)
+    first = series.next_value
+    NumberSeries.objects.filter(pk=series.pk).update(next_value=F("next_value") + count)
+    return series, range(first, first + count)

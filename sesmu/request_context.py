@@ -17,7 +17,7 @@ class RequestContext:
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "sesmu_request_context", default=RequestContext()
+    "sesmu_request_context", default=RequestContext()  # noqa: B039 - frozen, immutable
 )
 
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sesmu.audit import audit_record
 from sesmu.choices import Language
+from sesmu.errors import field_error
 from sesmu.models import AuditAction, User
 
 
 @transaction.atomic
 def user_set_language(*, user: User, language: str, actor: User | None) -> User:
     if language not in Language.values:
-        raise ValidationError({"language": "Unknown language."}, code="invalid_language")
+        raise field_error("language", "Unknown language.", code="invalid_language")
     if user.language == language:
         return user
     before = user.language
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
-    audit_record(actor=actor, action=AuditAction.UPDATE, target=user,
-                 changes={"language": [before, language]})
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=user,
+        changes={"language": [before, language]},
+    )
     return user

@@ -252,6 +252,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # One stable component name per choice list, where field names collide
+    # ("status", "kind") or one list serves several fields ("bill_language").
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "customers.choices.CustomerStatus",
+        "AccountStatusEnum": "customers.choices.AccountStatus",
+        "CustomerKindEnum": "customers.choices.CustomerKind",
+        "ContactKindEnum": "customers.choices.ContactKind",
+        "LanguageEnum": "sesmu.choices.Language",
+    },
 }
 
 LOGGING = {

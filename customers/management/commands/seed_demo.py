@@ -40,16 +40,26 @@ CALL_CENTERS = [
 ]
 
 SUMMARIES = {
-    InteractionTopic.INFORMATION: ["Asked about the premium TV package channels.",
-                                   "Preguntó por la velocidad de la fibra en su zona."],
-    InteractionTopic.BILLING: ["Did not understand the last bill; explained the proration.",
-                               "Solicita cambiar la cuenta de domiciliación."],
-    InteractionTopic.TECHNICAL: ["Set-top box shows no signal; guided through a restart.",
-                                 "Internet lento por las noches; se revisa la línea."],
-    InteractionTopic.SALES: ["Interested in adding home banking.",
-                             "Quiere contratar el paquete de deportes."],
-    InteractionTopic.COMPLAINT: ["Technician did not come on the agreed day.",
-                                 "Reclama un cargo de pago por visión que no reconoce."],
+    InteractionTopic.INFORMATION: [
+        "Asked about the premium TV package channels.",
+        "Preguntó por la velocidad de la fibra en su zona.",
+    ],
+    InteractionTopic.BILLING: [
+        "Did not understand the last bill; explained the proration.",
+        "Solicita cambiar la cuenta de domiciliación.",
+    ],
+    InteractionTopic.TECHNICAL: [
+        "Set-top box shows no signal; guided through a restart.",
+        "Internet lento por las noches; se revisa la línea.",
+    ],
+    InteractionTopic.SALES: [
+        "Interested in adding home banking.",
+        "Quiere contratar el paquete de deportes.",
+    ],
+    InteractionTopic.COMPLAINT: [
+        "Technician did not come on the agreed day.",
+        "Reclama un cargo de pago por visión que no reconoce.",
+    ],
 }
 
 
@@ -66,10 +76,12 @@ class Command(BaseCommand):
             staff = self._staff(centers)
             created = self._customers(count=customers, seed=seed, operators=staff)
             self._portal_and_api()
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {Customer.objects.count()} customers "
-            f"({created} new), {len(staff)} operators."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {Customer.objects.count()} customers "
+                f"({created} new), {len(staff)} operators."
+            )
+        )
 
     def _call_centers(self) -> list[CallCenter]:
         return [
@@ -82,9 +94,14 @@ class Command(BaseCommand):
         for index, (username, role, given, family, language, is_staff) in enumerate(DEMO_STAFF):
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"first_name": given, "last_name": family, "language": language,
-                          "kind": UserKind.STAFF, "is_staff": is_staff,
-                          "email": f"{username}@sesmu.example"},
+                defaults={
+                    "first_name": given,
+                    "last_name": family,
+                    "language": language,
+                    "kind": UserKind.STAFF,
+                    "is_staff": is_staff,
+                    "email": f"{username}@sesmu.example",
+                },
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
@@ -93,8 +110,10 @@ class Command(BaseCommand):
             if role in ("cc_operator", "cc_supervisor"):
                 OperatorProfile.objects.get_or_create(
                     user=user,
-                    defaults={"call_center": centers[index % len(centers)],
-                              "languages": ["es", "en"] if language == "en" else ["es"]},
+                    defaults={
+                        "call_center": centers[index % len(centers)],
+                        "languages": ["es", "en"] if language == "en" else ["es"],
+                    },
                 )
                 operators.append(user)
         return operators
@@ -112,10 +131,12 @@ class Command(BaseCommand):
             is_english = index % 5 == 0
             fake = english if is_english else spanish
             is_organisation = index % 17 == 0
-            document_type, document_number, country = self._document(rng, is_english,
-                                                                      is_organisation)
-            if Customer.objects.filter(document_type=document_type,
-                                       document_number=document_number).exists():
+            document_type, document_number, country = self._document(
+                rng, is_english, is_organisation
+            )
+            if Customer.objects.filter(
+                document_type=document_type, document_number=document_number
+            ).exists():
                 continue
             given, family = fake.first_name(), fake.last_name()
             if not is_english:
@@ -127,13 +148,16 @@ class Command(BaseCommand):
                 given_name="" if is_organisation else given,
                 family_name="" if is_organisation else family,
                 organisation_name=fake.company() if is_organisation else "",
-                document_type=document_type, document_number=document_number,
+                document_type=document_type,
+                document_number=document_number,
                 document_country=country,
-                birth_date=None if is_organisation else fake.date_of_birth(minimum_age=18,
-                                                                          maximum_age=90),
+                birth_date=None
+                if is_organisation
+                else fake.date_of_birth(minimum_age=18, maximum_age=90),
                 language=language,
-                segment=Segment.CORPORATE if is_organisation else (
-                    Segment.SMALL_BUSINESS if index % 11 == 0 else Segment.RESIDENTIAL),
+                segment=Segment.CORPORATE
+                if is_organisation
+                else (Segment.SMALL_BUSINESS if index % 11 == 0 else Segment.RESIDENTIAL),
                 is_vip=index % 23 == 0,
                 consent_marketing_email=rng.random() < 0.5,
                 consent_marketing_phone=rng.random() < 0.3,
@@ -142,44 +166,65 @@ class Command(BaseCommand):
             )
             created += 1
             address = services.address_create(
-                actor=None, customer=customer, purpose="service", street=spanish.street_name(),
+                actor=None,
+                customer=customer,
+                purpose="service",
+                street=spanish.street_name(),
                 street_number=str(rng.randint(1, 200)),
                 details=f"{rng.randint(1, 9)}º {rng.choice('ABCD')}",
-                postal_code=f"{rng.choice([28, 8, 35, 38, 41, 46, 48]):02d}{rng.randint(0, 999):03d}",
-                city=spanish.city(), province=spanish.state_name(),
+                postal_code=f"{rng.choice([28, 8, 35, 41, 46]):02d}{rng.randint(0, 999):03d}",
+                city=spanish.city(),
+                province=spanish.state_name(),
             )
             if not is_organisation:
-                services.service_user_create(actor=None, customer=customer, given_name=given,
-                                             family_name=family, relationship=Relationship.SELF,
-                                             language=language)
+                services.service_user_create(
+                    actor=None,
+                    customer=customer,
+                    given_name=given,
+                    family_name=family,
+                    relationship=Relationship.SELF,
+                    language=language,
+                )
             if rng.random() < 0.4:
                 services.service_user_create(
-                    actor=None, customer=customer, given_name=fake.first_name(),
+                    actor=None,
+                    customer=customer,
+                    given_name=fake.first_name(),
                     family_name=family if not is_organisation else fake.last_name(),
                     relationship=Relationship.EMPLOYEE if is_organisation else Relationship.FAMILY,
                     language=language,
                 )
             services.billing_account_create(
-                actor=None, customer=customer, name="Main account" if is_english else
-                "Cuenta principal", delivery_method="email",
+                actor=None,
+                customer=customer,
+                name="Main account" if is_english else "Cuenta principal",
+                delivery_method="email",
                 delivery_email=customer.contacts.filter(kind="email").first().value,
-                billing_address=address, payment_method="direct_debit", iban=spanish.iban(),
+                billing_address=address,
+                payment_method="direct_debit",
+                iban=spanish.iban(),
                 bill_day=rng.choice([1, 5, 10, 15, 20]),
                 detail_level=rng.choice(["summary", "itemised"]),
             )
             if rng.random() < 0.8:
-                services.customer_activate(actor=None, customer=customer,
-                                           reason="Signed the first contract")
+                services.customer_activate(
+                    actor=None, customer=customer, reason="Signed the first contract"
+                )
             for _ in range(rng.randint(0, 8)):
                 topic = rng.choice(list(SUMMARIES))
                 started = now - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 600))
                 services.interaction_record(
-                    actor=rng.choice(operators), customer=customer,
-                    channel=rng.choice([InteractionChannel.PHONE] * 4 +
-                                       [InteractionChannel.EMAIL, InteractionChannel.CHAT]),
-                    topic=topic, summary=rng.choice(SUMMARIES[topic]),
+                    actor=rng.choice(operators),
+                    customer=customer,
+                    channel=rng.choice(
+                        [InteractionChannel.PHONE] * 4
+                        + [InteractionChannel.EMAIL, InteractionChannel.CHAT]
+                    ),
+                    topic=topic,
+                    summary=rng.choice(SUMMARIES[topic]),
                     outcome=rng.choice(list(InteractionOutcome.values)),
-                    started_at=started, ended_at=started + timedelta(seconds=rng.randint(40, 1500)),
+                    started_at=started,
+                    ended_at=started + timedelta(seconds=rng.randint(40, 1500)),
                 )
         return created
 
@@ -199,9 +244,13 @@ class Command(BaseCommand):
         if not PortalAccount.objects.filter(user__username="alice").exists():
             customer = Customer.objects.filter(kind=CustomerKind.PERSON).order_by("number").first()
             if customer is not None:
-                services.portal_account_create(actor=None, customer=customer, username="alice",
-                                               email="alice@example.com",
-                                               password=DEMO_PASSWORD)
+                services.portal_account_create(
+                    actor=None,
+                    customer=customer,
+                    username="alice",
+                    email="alice@example.com",
+                    password=DEMO_PASSWORD,
+                )
         system, created = User.objects.get_or_create(
             username="crm-gateway",
             defaults={"kind": UserKind.SYSTEM, "first_name": "CRM gateway"},
