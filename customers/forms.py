@@ -132,5 +132,9 @@ class InteractionForm(ServiceModelForm):
         field.queryset = customer.service_users.all()
         field.choices = [("", _("The customer"))] + [(u.pk, str(u)) for u in service_users]
         field.label = _("Who called")
+        # The model's clean() says what is missing in words an operator
+        # understands; the start defaults to now when the page did not set it.
+        self.fields["summary"].required = False
+        self.fields["started_at"].required = False
         self.fields["topic"].choices = [("", "—")] + list(self.fields["topic"].choices)[1:]
         self.fields["outcome"].choices = [("", "—")] + list(self.fields["outcome"].choices)[1:]

@@ -14,6 +14,12 @@ class ServiceModelForm(forms.ModelForm):
     def validate_unique(self) -> None:
         return None
 
+    def _update_errors(self, errors: ValidationError) -> None:
+        # ModelForm swaps a model error's message for the form field's generic
+        # one when their codes match ("required"): keep the model's words,
+        # which say what to do.
+        self.add_error(None, errors)
+
 
 def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: next to the field when the
