@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomerKind(models.TextChoices):
@@ -75,8 +76,8 @@ class PaymentMethod(models.TextChoices):
 
 
 class AccountStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    CLOSED = "closed", _("Closed")
+    ACTIVE = "active", pgettext_lazy("billing account status", "Active")
+    CLOSED = "closed", pgettext_lazy("billing account status", "Closed")
 
 
 class InteractionChannel(models.TextChoices):

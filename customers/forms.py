@@ -1,17 +1,38 @@
 from __future__ import annotations
 
+import gettext
+
 import pycountry
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import ContactKind, ContactLabel
-from customers.models import Address, BillingAccount, Customer, Interaction, ServiceUser
+from customers.models import (
+    Address,
+    BillingAccount,
+    Customer,
+    Interaction,
+    ServiceUser,
+    fold,
+)
 from sesmu.forms import ServiceModelForm
 
 
 def country_choices() -> list[tuple[str, str]]:
-    countries = sorted(pycountry.countries, key=lambda country: country.name)
-    return [("ES", "Spain")] + [(c.alpha_2, c.name) for c in countries if c.alpha_2 != "ES"]
+    """Countries in the active language (pycountry ships the ISO 3166
+    translations), Spain first as the usual answer."""
+    language = (get_language() or "en").split("-")[0]
+    try:
+        names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        translate = names.gettext
+    except OSError:
+        def translate(text: str) -> str:
+            return text
+    countries = [(country.alpha_2, translate(country.name)) for country in pycountry.countries]
+    countries.sort(key=lambda item: fold(item[1]))
+    spain = next(item for item in countries if item[0] == "ES")
+    return [spain] + [item for item in countries if item[0] != "ES"]
 
 
 class DateInput(forms.DateInput):
@@ -25,6 +46,13 @@ class CustomerForm(ServiceModelForm):
     phone = forms.CharField(label=_("Phone"), required=False, max_length=30,
                             help_text=_("Spanish numbers without prefix, others with +country."))
     email = forms.CharField(label=_("E-mail"), required=False, max_length=254)
+
+    field_order = [
+        "kind", "given_name", "family_name", "organisation_name", "document_type",
+        "document_number", "document_country", "birth_date", "phone", "email", "language",
+        "segment", "is_vip", "consent_marketing_email", "consent_marketing_phone",
+        "consent_marketing_post", "notes",
+    ]
 
     class Meta:
         model = Customer

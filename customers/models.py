@@ -213,6 +213,21 @@ class CustomerEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind}"
 
+    @staticmethod
+    def _status_label(value: str) -> str:
+        for choices in (CustomerStatus, AccountStatus):
+            if value in choices.values:
+                return str(choices(value).label)
+        return value
+
+    @property
+    def from_status_label(self) -> str:
+        return self._status_label(self.from_status)
+
+    @property
+    def to_status_label(self) -> str:
+        return self._status_label(self.to_status)
+
 
 class ServiceUser(models.Model):
     """Someone who uses a service the customer pays for: the customer, a

@@ -31,13 +31,9 @@ def series_next(*, name: str) -> str:
 
 
 def series_reserve(*, name: str, count: int) -> list[str]:
-    """`count` consecutive numbers at once, for bulk loads."""
-    if count < 1:
-        raise ValueError("count must be at least 1")
-    series = _series_locked(name)
-    first = series.next_value
-    NumberSeries.objects.filter(pk=series.pk).update(next_value=F("next_value") + count)
-    return [series.format(value) for value in range(first, first + count)]
+    """`count` consecutive numbers at once, formatted."""
+    series, values = series_reserve_range(name=name, count=count)
+    return [series.format(value) for value in values]
 
 
 def series_reserve_range(*, name: str, count: int) -> tuple[NumberSeries, range]:

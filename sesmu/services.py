@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from sesmu.audit import audit_record
 from sesmu.choices import Language
@@ -13,7 +14,7 @@ from sesmu.models import AuditAction, User
 @transaction.atomic
 def user_set_language(*, user: User, language: str, actor: User | None) -> User:
     if language not in Language.values:
-        raise field_error("language", "Unknown language.", code="invalid_language")
+        raise field_error("language", _("Unknown language."), code="invalid_language")
     if user.language == language:
         return user
     before = user.language

@@ -10,7 +10,10 @@ from customers.models import Interaction
 from tests.e2e.conftest import log_in, screenshot
 from tests.factories import make_customer
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PASSWORD = "Desk-password-2026"
 
