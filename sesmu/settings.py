@@ -240,7 +240,13 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "sesmu.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"user": "6000/hour", "anon": "120/hour"},
+    # Generous per-client limits: they stop a runaway script, not a busy
+    # integration (which gets its own system user and token).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"user": "30000/hour", "anon": "600/hour"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SESMU API",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from customers.choices import (
+    AddressPurpose,
     BillFormat,
     ContactKind,
     ContactLabel,
@@ -29,6 +30,7 @@ from customers.models import (
     Interaction,
     ServiceUser,
 )
+from sesmu.api.serializers import StaffOnlyFieldsMixin
 from sesmu.choices import Currency, Language
 
 
@@ -57,7 +59,8 @@ class CustomerOutput(serializers.ModelSerializer):
                   "consent_marketing_post", "consent_updated_at", "created_at", "updated_at"]
 
 
-class CustomerDetailOutput(CustomerOutput):
+class CustomerDetailOutput(StaffOnlyFieldsMixin, CustomerOutput):
+    staff_only_fields = ("notes",)
     contacts = ContactPointOutput(many=True, read_only=True)
     addresses = AddressOutput(many=True, read_only=True)
 
@@ -163,7 +166,8 @@ class BillingAccountUpdateInput(BillingAccountInput):
             field.default = serializers.empty
 
 
-class InteractionOutput(serializers.ModelSerializer):
+class InteractionOutput(StaffOnlyFieldsMixin, serializers.ModelSerializer):
+    staff_only_fields = ("operator", "call_center")
     operator = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -203,8 +207,8 @@ class ContactPointListOutput(ContactPointOutput):
 
 class AddressInput(serializers.Serializer):
     customer = serializers.IntegerField()
-    purpose = serializers.ChoiceField(choices=[("service", "service"), ("billing", "billing")],
-                                      default="service")
+    purpose = serializers.ChoiceField(choices=AddressPurpose.choices,
+                                      default=AddressPurpose.SERVICE)
     street = serializers.CharField(max_length=200)
     street_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
     details = serializers.CharField(max_length=100, required=False, allow_blank=True)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -10,29 +9,36 @@ from rest_framework.response import Response
 from customers import selectors, services
 from customers.api import serializers as s
 from customers.filters import (
+    AddressFilter,
     BillingAccountFilter,
+    ContactPointFilter,
     CustomerFilter,
     InteractionFilter,
     ServiceUserFilter,
 )
 from sesmu.api.viewsets import ServiceViewSet
 from sesmu.audit import audit_view
-from sesmu.errors import NotFound
+from sesmu.errors import NotFound, field_error
 
 
 def _visible_customer(request, customer_id, field: str = "customer"):
+    # A customer the caller may not see gets the same answer as one that does
+    # not exist.
     try:
         return selectors.access_customer(actor=request.user, customer_id=customer_id)
     except NotFound:
-        raise ValidationError({field: _("No such customer.")}, code="not_found")
+        raise field_error(field, _("No such customer."), code="not_found")
 
 
 def _visible_in(queryset, object_id, field: str, message: str):
+    """The row among those the caller may see, or a not-found error on the
+    field. Whether it belongs to the right customer is the domain's rule and
+    is checked by the service, with its own error code."""
     if object_id is None:
         return None
     instance = queryset.filter(pk=object_id).first()
     if instance is None:
-        raise ValidationError({field: message}, code="not_found")
+        raise field_error(field, message, code="not_found")
     return instance
 
 
@@ -69,7 +75,7 @@ class CustomerViewSet(ServiceViewSet):
         customer = services.customer_update(actor=request.user, customer=customer, data=data)
         return self.respond(customer)
 
-    @extend_schema(request=s.TransitionInput, responses=s.CustomerOutput)
+    @extend_schema(request=s.TransitionInput, responses=s.CustomerDetailOutput)
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
         """Make a prospect or former customer active."""
@@ -78,7 +84,7 @@ class CustomerViewSet(ServiceViewSet):
         return self.respond(services.customer_activate(
             actor=request.user, customer=customer, reason=data.get("reason", "")))
 
-    @extend_schema(request=s.TransitionInput, responses=s.CustomerOutput)
+    @extend_schema(request=s.TransitionInput, responses=s.CustomerDetailOutput)
     @action(detail=True, methods=["post"], url_path="make-former")
     def make_former(self, request, pk=None):
         """Mark an active customer as a former customer."""
@@ -130,14 +136,14 @@ class BillingAccountViewSet(ServiceViewSet):
             "number"
         )
 
-    def _address(self, customer, address_id):
-        return _visible_in(customer.addresses.all(), address_id, "billing_address",
-                           _("No such address for this customer."))
+    def _address(self, address_id):
+        return _visible_in(selectors.address_list_visible_to(actor=self.request.user),
+                           address_id, "billing_address", _("No such address."))
 
     def create(self, request, *args, **kwargs):
         data = self.parse(s.BillingAccountInput)
         customer = _visible_customer(request, data.pop("customer"))
-        data["billing_address"] = self._address(customer, data.get("billing_address"))
+        data["billing_address"] = self._address(data.get("billing_address"))
         account = services.billing_account_create(actor=request.user, customer=customer, **data)
         return self.respond(account, status.HTTP_201_CREATED)
 
@@ -145,7 +151,7 @@ class BillingAccountViewSet(ServiceViewSet):
         account = self.get_object()
         data = self.parse(s.BillingAccountUpdateInput, partial=True)
         if "billing_address" in data:
-            data["billing_address"] = self._address(account.customer, data["billing_address"])
+            data["billing_address"] = self._address(data["billing_address"])
         return self.respond(services.billing_account_update(
             actor=request.user, account=account, data=data))
 
@@ -176,8 +182,8 @@ class InteractionViewSet(ServiceViewSet):
         data = self.parse(s.InteractionInput)
         customer = _visible_customer(request, data.pop("customer"))
         data["service_user"] = _visible_in(
-            customer.service_users.all(), data.get("service_user"), "service_user",
-            _("No such service user for this customer."),
+            selectors.service_user_list_visible_to(actor=request.user),
+            data.get("service_user"), "service_user", _("No such service user."),
         )
         interaction = services.interaction_record(actor=request.user, customer=customer, **data)
         return self.respond(interaction, status.HTTP_201_CREATED)
@@ -188,7 +194,7 @@ class ContactPointViewSet(ServiceViewSet):
 
     output_serializer_class = s.ContactPointListOutput
     create_input_class = s.ContactPointInput
-    filterset_fields = ["customer", "kind", "value"]
+    filterset_class = ContactPointFilter
     portal_readable = True
     http_method_names = ["get", "post", "delete", "head", "options"]
 
@@ -211,7 +217,7 @@ class AddressViewSet(ServiceViewSet):
 
     output_serializer_class = s.AddressOutput
     create_input_class = s.AddressInput
-    filterset_fields = ["customer", "purpose", "postal_code", "is_active"]
+    filterset_class = AddressFilter
     portal_readable = True
     http_method_names = ["get", "post", "head", "options"]
 

@@ -11,6 +11,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def _django_fields(error: DjangoValidationError) -> tuple[dict, str, str]:
+    """(fields, code, message): the code and message are those of the first
+    error, so that they always describe the same problem."""
     if hasattr(error, "error_dict"):
         fields = {
             ("non_field_errors" if field == "__all__" else field): [
@@ -18,11 +20,11 @@ def _django_fields(error: DjangoValidationError) -> tuple[dict, str, str]:
             ]
             for field, items in error.error_dict.items()
         }
-        codes = [item.code for items in error.error_dict.values() for item in items if item.code]
-        first = next(iter(fields.values()))[0]
-        return fields, (codes[0] if codes else "invalid"), first
+        first = next(item for items in error.error_dict.values() for item in items)
+        return fields, first.code or "invalid", first.messages[0]
+    items = error.error_list
     messages = error.messages
-    code = getattr(error, "code", None) or "invalid"
+    code = (items[0].code if items else None) or "invalid"
     return {"non_field_errors": messages}, code, messages[0] if messages else ""
 
 

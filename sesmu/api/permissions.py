@@ -30,4 +30,10 @@ class RolePermissions(permissions.DjangoModelPermissions):
             return request.method in permissions.SAFE_METHODS and getattr(
                 view, "portal_readable", False
             )
+        if request.method == "POST" and getattr(view, "detail", False):
+            # A POST on one record (activate, close...) changes it: it needs
+            # the change permission, not the add permission of a create.
+            queryset = self._queryset(view)
+            perms = self.get_required_permissions("PATCH", queryset.model)
+            return user.has_perms(perms)
         return super().has_permission(request, view)

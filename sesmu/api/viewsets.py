@@ -3,8 +3,24 @@ serializer answers. Querysets come from selectors scoped to the caller."""
 
 from __future__ import annotations
 
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
+
+WRITE_ACTIONS = ("create", "update", "partial_update")
+
+
+class ServiceAutoSchema(AutoSchema):
+    """Writes parse with an input serializer but answer with the output one
+    (see `ServiceViewSet.respond`); the schema says so."""
+
+    def get_response_serializers(self):
+        view = self.view
+        if getattr(view, "action", None) in WRITE_ACTIONS:
+            serializer_class = view.detail_serializer_class or view.output_serializer_class
+            if serializer_class is not None:
+                return serializer_class
+        return super().get_response_serializers()
 
 
 class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -12,6 +28,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     detail_serializer_class = None
     create_input_class = None
     update_input_class = None
+    schema = ServiceAutoSchema()
 
     def get_serializer_class(self):
         if self.action == "retrieve" and self.detail_serializer_class is not None:
