@@ -45,7 +45,7 @@ test: lint
 	SESMU_TESTING=true $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false SECRET_KEY=bench-only-not-secret-0123456789abcdefghij \
+	@DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false SECRET_KEY=bench-only-not-secret-0123456789abcdefghij \
 	  SECURE_SSL_REDIRECT=false ALLOWED_HOSTS=testserver,127.0.0.1 \
 	  $(BIN)/python manage.py bench $(BENCH)
 

@@ -189,17 +189,21 @@ def customer_search_by_name(*, actor: User, text: str, limit: int) -> tuple[list
     ("mar gar" finds María García). Returns at most `limit` customers, and
     whether there were more.
 
-    On PostgreSQL a GIN full-text index answers it; the query deliberately has
-    no ORDER BY so that a common name stops after `limit + 1` rows instead of
-    sorting every match. The few rows are ordered here."""
+    On PostgreSQL a GIN index of every prefix of every word of the name
+    (customers migration 0003) answers it, each typed word looked up as a
+    whole lexeme: a prefix query (`mar:*`) would make GIN gather every row of
+    every word starting with it, ten times slower at a million customers. The
+    query deliberately has no ORDER BY so that a common name stops after
+    `limit + 1` rows instead of sorting every match. The few rows are ordered
+    here."""
     tokens = name_tokens(text)
     if not tokens or max(len(token) for token in tokens) < 2:
         return [], False
     queryset = customer_list_visible_to(actor=actor)
     if connection.vendor == "postgresql":
-        query = " & ".join(f"{token}:*" for token in tokens)
+        query = " & ".join(tokens)
         queryset = queryset.extra(  # noqa: S610 - tokens are [a-z0-9]+ only
-            where=["to_tsvector('simple'::regconfig, search_name) @@ to_tsquery('simple', %s)"],
+            where=["customer_name_prefixes(search_name) @@ to_tsquery('simple', %s)"],
             params=[query],
         )
     else:
