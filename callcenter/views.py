@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from callcenter import panels, search
 from customers import selectors as customer_selectors
@@ -45,6 +46,10 @@ def search_view(request):
     result = search.search_everything(query=query, actor=request.user)
     single = result.single_target
     if single is not None and not request.GET.get("list"):
+        if request.htmx:
+            # htmx would follow a plain redirect and put the whole 360 page
+            # inside the results box.
+            return HttpResponseClientRedirect(single.url)
         return HttpResponseRedirect(single.url)
     template = "callcenter/partials/search_results.html" if request.htmx else \
         "callcenter/search.html"
@@ -60,7 +65,7 @@ def _panel_contexts(request, customer):
 
 
 def _interaction_form(customer, data=None):
-    initial = {"started_at": timezone.now().isoformat(timespec="seconds")}
+    initial = {"started_at": timezone.now().isoformat()}
     return InteractionForm(data, customer=customer, initial=initial,
                            prefix="interaction")
 
@@ -83,8 +88,10 @@ def customer_panel(request, customer_id: int, key: str):
     """One panel on its own: lazy panels load through here, and any panel can
     be refreshed after a change."""
     panel = panels.get(key)
-    if panel is None or panel not in panels.panels_for(request.user):
+    if panel is None:
         raise NotFound
+    if panel not in panels.panels_for(request.user):
+        raise PermissionDenied
     customer = access_customer(actor=request.user, customer_id=customer_id, for_desk=True)
     context = panel.context(customer=customer, actor=request.user)
     return render(request, "callcenter/partials/panel.html", {
@@ -93,13 +100,27 @@ def customer_panel(request, customer_id: int, key: str):
     })
 
 
-@require_GET
-@staff_view(VIEW_CUSTOMER)
-def customer_timeline(request, customer_id: int):
-    customer = access_customer(actor=request.user, customer_id=customer_id)
-    before = parse_datetime(request.GET.get("before", "") or "")
+def _parse_before(value: str) -> datetime | None:
+    """The `before` of a "show older" link; a malformed one (parse_datetime
+    raises on well-formed but impossible dates such as month 13) shows the
+    latest entries rather than an error."""
+    try:
+        before = parse_datetime(value or "")
+    except ValueError:
+        return None
     if before is not None and timezone.is_naive(before):
         before = timezone.make_aware(before)
+    return before
+
+
+@require_GET
+@staff_view(VIEW_CUSTOMER, "customers.view_interaction")
+def customer_timeline(request, customer_id: int):
+    """Every contact and change of a customer, 50 at a time. It shows what
+    was said on each call, so a role that may not see interactions (a field
+    technician, a dispatcher, an inventory clerk) may not open it."""
+    customer = access_customer(actor=request.user, customer_id=customer_id)
+    before = _parse_before(request.GET.get("before", ""))
     entries, more = customer_selectors.customer_timeline(customer=customer, limit=50,
                                                          before=before)
     context = {"customer": customer, "entries": entries, "more": more}
@@ -115,13 +136,16 @@ def interaction_create(request, customer_id: int):
     form = _interaction_form(customer, data=request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        started_at: datetime | None = data.get("started_at")
+        # Both ends come from this moment when the page did not say when the
+        # call started: the service's own "now" would be later than ended_at.
+        ended_at = timezone.now()
+        started_at: datetime = data.get("started_at") or ended_at
         try:
             customer_services.interaction_record(
                 actor=request.user, customer=customer, channel=data["channel"],
                 direction=data["direction"], topic=data["topic"], outcome=data["outcome"],
                 summary=data["summary"], service_user=data.get("service_user"),
-                started_at=started_at, ended_at=timezone.now(),
+                started_at=started_at, ended_at=ended_at,
             )
         except ValidationError as error:
             apply_service_errors(form, error)

@@ -39,9 +39,7 @@ class CustomerSearchProvider:
             hits.append(_hit(customer, "customer_number", _("Customer number"), customer.number))
         for customer, number in selectors.customer_search_by_account(actor=actor, text=query):
             hits.append(_hit(customer, "account_number", _("Billing account"), number))
-        for customer in selectors.customer_search_by_document(
-            actor=actor, text=query, limit=limit
-        ):
+        for customer in selectors.customer_search_by_document(actor=actor, text=query, limit=limit):
             hits.append(_hit(customer, "document", _("Document"), customer.document_number))
         for customer, contact in selectors.customer_search_by_contact(
             actor=actor, text=query, limit=limit
@@ -84,15 +82,49 @@ def timeline_context(*, customer: Customer, actor: User) -> dict:
 
 
 PANELS = [
-    Panel(key="contacts", title=_("Contact"), template="customers/panels/contacts.html",
-          context=identity_context, order=10, column="side"),
-    Panel(key="addresses", title=_("Addresses"), template="customers/panels/addresses.html",
-          context=addresses_context, order=20, column="side"),
-    Panel(key="service_users", title=_("Service users"),
-          template="customers/panels/service_users.html", context=service_users_context,
-          order=30, column="side"),
-    Panel(key="accounts", title=_("Billing accounts"), template="customers/panels/accounts.html",
-          context=accounts_context, order=10, column="main"),
-    Panel(key="timeline", title=_("Timeline"), template="customers/panels/timeline.html",
-          context=timeline_context, order=90, column="main"),
+    Panel(
+        key="contacts",
+        title=_("Contact"),
+        template="customers/panels/contacts.html",
+        context=identity_context,
+        order=10,
+        column="side",
+        permission="customers.view_contactpoint",
+    ),
+    Panel(
+        key="addresses",
+        title=_("Addresses"),
+        template="customers/panels/addresses.html",
+        context=addresses_context,
+        order=20,
+        column="side",
+        permission="customers.view_address",
+    ),
+    Panel(
+        key="service_users",
+        title=_("Service users"),
+        template="customers/panels/service_users.html",
+        context=service_users_context,
+        order=30,
+        column="side",
+        permission="customers.view_serviceuser",
+    ),
+    Panel(
+        key="accounts",
+        title=_("Billing accounts"),
+        template="customers/panels/accounts.html",
+        context=accounts_context,
+        order=10,
+        column="main",
+        permission="customers.view_billingaccount",
+    ),
+    Panel(
+        key="timeline",
+        title=_("Timeline"),
+        template="customers/panels/timeline.html",
+        context=timeline_context,
+        order=90,
+        column="main",
+        permission="customers.view_interaction",
+    ),
 ]

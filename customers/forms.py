@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 
 import pycountry
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import ContactKind, ContactLabel
+from customers.contacts import normalise_email, normalise_phone
 from customers.models import (
     Address,
     BillingAccount,
@@ -76,6 +79,23 @@ class CustomerForm(ServiceModelForm):
             # Phones and e-mails of an existing customer are managed as contacts.
             del self.fields["phone"]
             del self.fields["email"]
+
+    # The service checks the first phone and e-mail too, but only once the
+    # rest is valid: checking them here shows every mistake in one go.
+    def clean_phone(self) -> str:
+        return _checked(self.cleaned_data.get("phone", ""), "phone", normalise_phone)
+
+    def clean_email(self) -> str:
+        return _checked(self.cleaned_data.get("email", ""), "email", normalise_email)
+
+
+def _checked(value: str, field: str, normalise: Callable[..., str]) -> str:
+    if not value:
+        return ""
+    try:
+        return normalise(value, field=field)
+    except ValidationError as error:
+        raise ValidationError(error.error_dict[field])
 
 
 class ServiceUserForm(ServiceModelForm):

@@ -3,6 +3,7 @@ reach them, where they live and are billed, and every contact we had."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import timedelta
 
@@ -48,6 +49,12 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text or "")
     plain = "".join(character for character in decomposed if not unicodedata.combining(character))
     return " ".join(plain.lower().split())
+
+
+def search_key(text: str) -> str:
+    """The folded name as words of letters and digits only ("O'Hara-Núñez" →
+    "o hara nunez"), so every database splits it into the same words."""
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
 
 
 class Customer(FSMModelMixin, models.Model):
@@ -164,7 +171,7 @@ class Customer(FSMModelMixin, models.Model):
         self.refresh_search_name()
 
     def refresh_search_name(self) -> None:
-        self.search_name = fold(
+        self.search_name = search_key(
             " ".join(part for part in (self.given_name, self.family_name, self.organisation_name))
         )
 

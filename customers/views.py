@@ -12,8 +12,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from stdnum.es import cif, nie
 
+from callcenter.search import MAX_QUERY_LENGTH
 from customers import services
+from customers.choices import CustomerKind, DocumentType
+from customers.contacts import looks_like_phone
+from customers.documents import compact
 from customers.forms import (
     AddressForm,
     BillingAccountForm,
@@ -61,18 +66,33 @@ def _related(queryset_owner, related_name: str, object_id):
         raise NotFound
 
 
+def _prefill_from_search(query: str) -> dict[str, str]:
+    """What a search that found nobody says about the caller: an e-mail, a
+    phone, a document or a name ("Create a prospect" links here with it)."""
+    text = " ".join(query.split())[:MAX_QUERY_LENGTH]
+    if not text:
+        return {}
+    if "@" in text:
+        return {"email": text}
+    if looks_like_phone(text):
+        return {"phone": text}
+    if any(character.isdigit() for character in text):
+        document = compact(text)
+        if nie.is_valid(document):
+            return {"document_type": DocumentType.NIE, "document_number": text}
+        if cif.is_valid(document):
+            return {"kind": CustomerKind.ORGANISATION, "document_type": DocumentType.CIF,
+                    "document_number": text}
+        return {"document_number": text}
+    given_name, _space, family_name = text.partition(" ")
+    return {"given_name": given_name, "family_name": family_name}
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view(VIEW, "customers.add_customer")
 def customer_create(request):
-    initial = {}
-    prefill = request.GET.get("q", "").strip()
-    if prefill:
-        parts = prefill.split()
-        if any(character.isdigit() for character in prefill):
-            initial["document_number"] = prefill
-        else:
-            initial["given_name"] = parts[0]
-            initial["family_name"] = " ".join(parts[1:])
+    initial = {"document_type": "nif"}
+    initial.update(_prefill_from_search(request.GET.get("q", "")))
     form = CustomerForm(request.POST or None, initial=initial)
 
     def save(data):

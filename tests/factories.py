@@ -3,6 +3,7 @@ factory-made customer has a number, events and audit rows like a real one."""
 
 from __future__ import annotations
 
+import importlib
 import random
 
 import factory
@@ -17,6 +18,22 @@ from sesmu.choices import UserKind
 from sesmu.models import User
 
 _fake = Faker("es_ES")
+
+
+def ensure_roles() -> None:
+    """Re-run the role migrations when a transactional test flushed the
+    groups they made (data migrations do not survive a flush)."""
+    if Group.objects.filter(name="cc_operator", permissions__isnull=False).exists():
+        return
+    from django.apps import apps as global_apps
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    for key in sorted(loader.disk_migrations, key=lambda key: (key[0] != "sesmu", key)):
+        module = importlib.import_module(loader.disk_migrations[key].__module__)
+        for name in ("create_roles", "grant_roles"):
+            if hasattr(module, name):
+                getattr(module, name)(global_apps, None)
 
 
 def valid_nif(seed: int | None = None) -> str:
@@ -42,6 +59,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         if not create or not extracted:
             return
+        ensure_roles()
         for role in extracted:
             self.groups.add(Group.objects.get(name=role))
 

@@ -12,7 +12,7 @@ from tests.factories import make_customer
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PASSWORD = "Desk-password-2026"
@@ -85,7 +85,9 @@ def test_it_shows_an_empty_summary_error_next_to_the_field(page, desk_operator):
 def test_it_opens_a_customer_directly_from_an_exact_number(page, desk_operator):
     customer = make_customer(actor=desk_operator, given_name="Ana", family_name="Mora Vidal")
     log_in(page, "olga", PASSWORD)
+    page.get_by_role("heading", level=1).click()  # focus away from the search box
     page.keyboard.press("/")
+    expect(page.locator("#search-box")).to_be_focused()
     page.keyboard.type(customer.number)
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{page.url.split('/desk')[0]}/desk/customers/{customer.pk}/")

@@ -69,6 +69,7 @@ from customers.models import (
     Interaction,
     ServiceUser,
     fold,
+    search_key,
 )
 from sesmu.numbering import series_reserve, series_reserve_range
 
@@ -260,7 +261,7 @@ class PersonFactory:
                 given_name=given,
                 family_name=family,
                 # Exactly what Customer.refresh_search_name stores.
-                search_name=fold(" ".join((given, family, ""))),
+                search_name=search_key(" ".join((given, family, ""))),
                 document_number=nif_for(value),
                 birth_date=self.birth_dates[rng.randrange(len(self.birth_dates))],
                 language=language,
