@@ -51,6 +51,15 @@ def fold(text: str) -> str:
     return " ".join(plain.lower().split())
 
 
+def choice_label(choices: type[models.TextChoices], value: str) -> str:
+    """The label of one value. Cheaper than get_FOO_display, which translates
+    every label of the list on each call: the timeline shows dozens."""
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
 def search_key(text: str) -> str:
     """The folded name as words of letters and digits only ("O'Hara-Núñez" →
     "o hara nunez"), so every database splits it into the same words."""
@@ -224,8 +233,12 @@ class CustomerEvent(models.Model):
     def _status_label(value: str) -> str:
         for choices in (CustomerStatus, AccountStatus):
             if value in choices.values:
-                return str(choices(value).label)
+                return choice_label(choices, value)
         return value
+
+    @property
+    def kind_label(self) -> str:
+        return choice_label(CustomerEventKind, self.kind)
 
     @property
     def from_status_label(self) -> str:
@@ -601,6 +614,22 @@ class Interaction(models.Model):
                 _("This service user belongs to another customer."),
                 code=errors.SERVICE_USER_OF_OTHER_CUSTOMER,
             )
+
+    @property
+    def channel_label(self) -> str:
+        return choice_label(InteractionChannel, self.channel)
+
+    @property
+    def direction_label(self) -> str:
+        return choice_label(InteractionDirection, self.direction)
+
+    @property
+    def topic_label(self) -> str:
+        return choice_label(InteractionTopic, self.topic)
+
+    @property
+    def outcome_label(self) -> str:
+        return choice_label(InteractionOutcome, self.outcome)
 
     @property
     def duration_seconds(self) -> int:

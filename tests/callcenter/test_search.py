@@ -210,7 +210,7 @@ def test_it_says_when_more_customers_match_than_it_shows(client, operator):
     page = response.content.decode()
     assert response.status_code == 200
     assert len(result_titles(page)) == 20
-    assert "More than 20 match; showing the first 20. Add words to narrow it." in page
+    assert "Showing the first 20 matches; there are more. Add words to narrow the search." in page
 
 
 def test_it_costs_the_same_queries_for_two_names_or_twenty(client, operator):
