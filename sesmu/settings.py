@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "sesmu",
+    "integrations",
     "callcenter",
     "customers",
 ]
@@ -174,7 +175,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Madrid"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Every periodic job of the system, in one place.
+CELERY_BEAT_SCHEDULE: dict = {
+    "outbox-sweep": {"task": "provisioning.outbox_sweep", "schedule": 15.0},
+    "inbound-sweep": {"task": "default.inbound_sweep", "schedule": 60.0},
+}
+
+# Usage batches from element managers can be large (up to 10,000 records).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Sessions read through the cache so a page view does not cost a query.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -18,8 +18,10 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("desk/", include("callcenter.urls")),
     path("desk/customers/", include("customers.urls")),
+    path("desk/integrations/", include("integrations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("customers.api.urls")),
+    path("api/v1/", include("integrations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
