@@ -26,11 +26,14 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 run: seed
+	@mkdir -p var
+	@$(BIN)/python manage.py demo_procfile > var/Procfile
 	@echo ""
 	@echo "  SESMU demo: http://127.0.0.1:8000  (back office: /admin/, API docs: /api/docs/)"
+	@echo "  External systems are simulated on ports 8101-8106 (supervisor page: /desk/integrations/)"
 	@$(BIN)/python manage.py demo_logins
 	@echo ""
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/honcho -f var/Procfile -d . start
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

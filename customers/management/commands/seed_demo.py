@@ -30,6 +30,7 @@ from customers.choices import (
     Segment,
 )
 from customers.models import Customer, PortalAccount
+from integrations.demo import seed_registry
 from sesmu.choices import UserKind
 from sesmu.demo import DEMO_PASSWORD, DEMO_STAFF
 from sesmu.models import User
@@ -76,6 +77,7 @@ class Command(BaseCommand):
             staff = self._staff(centers)
             created = self._customers(count=customers, seed=seed, operators=staff)
             self._portal_and_api()
+            seed_registry()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Customer.objects.count()} customers "
