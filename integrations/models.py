@@ -144,6 +144,9 @@ class OutboxMessage(FSMModelMixin, models.Model):
             models.UniqueConstraint(
                 fields=["destination", "idempotency_key"], name="outbox_idempotency_unique"
             ),
+            models.CheckConstraint(
+                condition=~models.Q(idempotency_key=""), name="outbox_idempotency_not_empty"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from integrations import errors, inbound_handlers
 from integrations.choices import AttemptOutcome, CircuitState, InboundStatus, OutboxStatus
-from integrations.errors import DeliveryError
+from integrations.errors import DeliveryError, RetryableError
 from integrations.models import (
     DeliveryAttempt,
     ExternalSystem,
@@ -38,6 +38,8 @@ BACKOFF_BASE_SECONDS = 2
 BACKOFF_MAX_SECONDS = 15 * 60
 # A message claimed longer ago than this lost its worker (killed, restarted):
 # the sweeper hands it out again. Longer than any timeout of a single call.
+# The setting SESMU_OUTBOX_LEASE_SECONDS overrides it (read at each sweep, so
+# the worker tests can use a lease of a few seconds).
 DELIVERY_LEASE_SECONDS = 120
 
 
@@ -256,7 +258,12 @@ def outbox_deliver(*, message_id: int) -> OutboxStatus | None:
     started = time.monotonic()
     try:
         response = deliver(message)
-    except DeliveryError as error:
+    except Exception as raised:  # noqa: BLE001 - a bug in an adapter must not strand the row
+        if isinstance(raised, DeliveryError):
+            error = raised
+        else:
+            logger.exception("Unexpected error delivering outbox message %s", message.pk)
+            error = RetryableError(f"{type(raised).__name__}: {raised}")
         duration = int((time.monotonic() - started) * 1000)
         _after_failure(message, error, duration_ms=duration, is_probe=is_probe)
         return OutboxStatus.FAILED if error.retryable else OutboxStatus.DEAD
@@ -354,12 +361,17 @@ def _heads_of_order(ids: list[int]) -> list[int]:
     )
 
 
+def delivery_lease_seconds() -> float:
+    """How long a claim lasts before the sweeper takes the message back."""
+    return float(getattr(settings, "SESMU_OUTBOX_LEASE_SECONDS", DELIVERY_LEASE_SECONDS))
+
+
 def outbox_sweep(*, limit: int = 1000) -> dict[str, int]:
     """Hand out again what no task will deliver: due messages whose task was
     lost (broker restarted, worker killed, queue purged) and messages claimed
     by a worker that died mid-delivery. Run periodically; safe to overlap."""
     now = timezone.now()
-    lease_expired = now - timedelta(seconds=DELIVERY_LEASE_SECONDS)
+    lease_expired = now - timedelta(seconds=delivery_lease_seconds())
     recovered = 0
     stale = list(
         OutboxMessage.objects.filter(status=OutboxStatus.DELIVERING,

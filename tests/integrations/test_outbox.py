@@ -222,3 +222,11 @@ def test_it_holds_messages_for_a_disabled_system(system, adapter):
     assert adapter.calls == []
     message.refresh_from_db()
     assert message.attempts == 0
+
+
+def test_it_treats_an_unexpected_adapter_error_as_retryable(system, adapter):
+    message = enqueue(system, "k-1")
+    adapter.failures = [TypeError("bug in an adapter")]
+    assert deliver(message) == "failed"
+    message.refresh_from_db()
+    assert (message.status, message.last_error) == ("failed", "TypeError: bug in an adapter")
