@@ -4,7 +4,7 @@ started by `make run` beside the web server (see Procfile)."""
 from __future__ import annotations
 
 from integrations import services
-from integrations.models import ExternalSystem
+from integrations.models import ExternalSystem, OutboxMessage
 
 # code, name, kind, service kind, simulator kind, port
 DEMO_SYSTEMS = [
@@ -39,3 +39,22 @@ def seed_registry() -> list[ExternalSystem]:
                                                  hmac_secret=demo_secret(code))
         systems.append(system)
     return systems
+
+
+def seed_outbox(customer_numbers: list[str]) -> int:
+    """A few TV enable commands for demo customers, so the supervisor page
+    shows real deliveries (they wait while the simulators start)."""
+    cas = ExternalSystem.objects.get(code="cas")
+    created = 0
+    for number in customer_numbers:
+        key = f"demo-enable-{number}"
+        if OutboxMessage.objects.filter(destination=cas, idempotency_key=key).exists():
+            continue
+        services.outbox_enqueue(
+            destination=cas, kind="service_order.enable",
+            payload={"service_id": f"TV-{number}", "subscriber": number,
+                     "characteristics": {"package": "basic"}},
+            idempotency_key=key, ordering_key=number, source_kind="demo", source_id=number,
+        )
+        created += 1
+    return created

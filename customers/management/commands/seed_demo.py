@@ -30,7 +30,7 @@ from customers.choices import (
     Segment,
 )
 from customers.models import Customer, PortalAccount
-from integrations.demo import seed_registry
+from integrations.demo import seed_outbox, seed_registry
 from sesmu.choices import UserKind
 from sesmu.demo import DEMO_PASSWORD, DEMO_STAFF
 from sesmu.models import User
@@ -78,6 +78,8 @@ class Command(BaseCommand):
             created = self._customers(count=customers, seed=seed, operators=staff)
             self._portal_and_api()
             seed_registry()
+            seed_outbox(list(Customer.objects.order_by("number")
+                             .values_list("number", flat=True)[:5]))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Customer.objects.count()} customers "
