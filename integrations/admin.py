@@ -164,8 +164,8 @@ class InboundMessageAdmin(admin.ModelAdmin):
         for message in queryset.filter(
             status__in=[InboundStatus.FAILED, InboundStatus.UNHANDLED]
         ):
-            services.inbound_process(message_id=message.pk)
-            count += 1
+            if services.inbound_process(message_id=message.pk) == InboundStatus.PROCESSED:
+                count += 1
         self.message_user(request, ngettext("%d message processed again.",
                                             "%d messages processed again.", count) % count)
 
