@@ -158,8 +158,12 @@ def _claim(message_id: int) -> OutboxMessage | None:
     it is not due, or an earlier message of its ordering key comes first."""
     now = timezone.now()
     with transaction.atomic():
+        # Lock the message row only (of self): FOR UPDATE on the join would
+        # also lock the destination's row, and every concurrent claim for the
+        # same destination would then SKIP each other's messages, leaving
+        # them pending with no task until the sweeper.
         message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
+            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("destination")
             .filter(pk=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED],
                     next_attempt_at__lte=now)
@@ -335,13 +339,16 @@ def _after_failure(message: OutboxMessage, error: DeliveryError, *, duration_ms:
 
 
 def outbox_release_held(*, destination_id: int) -> int:
-    """Make every waiting message of a destination due now (after recovery)."""
-    due = OutboxMessage.objects.filter(
-        destination_id=destination_id, status=OutboxStatus.FAILED,
-        next_attempt_at__gt=timezone.now(),
+    """Make every waiting message of a destination due now (after recovery)
+    and hand it out. Messages held back while the circuit was open have no
+    task of their own, including those whose hold already ended: all of them
+    are handed out, not only those still in the future."""
+    now = timezone.now()
+    ids = list(
+        OutboxMessage.objects.filter(destination_id=destination_id, status=OutboxStatus.FAILED)
+        .values_list("id", flat=True)
     )
-    ids = list(due.values_list("id", flat=True))
-    OutboxMessage.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
+    OutboxMessage.objects.filter(pk__in=ids, next_attempt_at__gt=now).update(next_attempt_at=now)
     for message_id in _heads_of_order(ids):
         _schedule_delivery(message_id)
     return len(ids)
