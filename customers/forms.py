@@ -106,7 +106,6 @@ class ServiceUserForm(ServiceModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["email"] = forms.CharField(label=_("E-mail"), required=False, max_length=254)
         if not self.instance.pk:
             del self.fields["is_active"]
 
@@ -143,9 +142,6 @@ class BillingAccountForm(ServiceModelForm):
         super().__init__(*args, **kwargs)
         self.instance.customer = customer
         self.fields["billing_address"].queryset = customer.addresses.filter(is_active=True)
-        self.fields["delivery_email"] = forms.CharField(
-            label=_("Delivery e-mail"), required=False, max_length=254
-        )
         self.fields["iban"].help_text = _("Needed for direct debit. Shown masked once saved.")
         if self.instance.pk and self.instance.iban:
             self.initial["iban"] = ""

@@ -29,32 +29,27 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
-import kombu.pools
 import redis
 import requests
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
-from django.test import override_settings
 
 from integrations import services
 from integrations.adapters.http import IDEMPOTENCY_KEY_HEADER
 from integrations.adapters.service_management import SERVICE_ORDER_PATH, service_order_body
+from integrations.celery_worker import CeleryWorker, child_environment, publishing_to, tail
 from integrations.models import ExternalSystem, OutboxMessage
 from sesmu.benchmarks import Report, benchmark
-from sesmu.celery import app as celery_app
 
 DEFAULT_MESSAGES = 2000
 DEFAULT_CONCURRENCY = 4
@@ -78,23 +73,6 @@ def _whole_number(name: str, default: int, minimum: int) -> int:
     return value
 
 
-def _database_url() -> str:
-    """The bench database as a URL, for the worker's settings."""
-    database = connection.settings_dict
-    user = quote(database["USER"] or "", safe="")
-    password = quote(database["PASSWORD"] or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = database["HOST"] or "127.0.0.1"
-    port = database["PORT"] or 5432
-    return f"postgres://{credentials}{host}:{port}/{quote(str(database['NAME']), safe='')}"
-
-
-def _child_environment(**values: str) -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items() if key != "SESMU_TESTING"}
-    environment.update(values, PYTHONUNBUFFERED="1")
-    return environment
-
-
 def _stop(process: subprocess.Popen) -> None:
     """SIGTERM to the process group (a worker and its pool), then SIGKILL."""
     if process.poll() is None:
@@ -107,10 +85,6 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait(timeout=10)
 
 
-def _tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
 @contextlib.contextmanager
 def _simulator(directory: Path, report: Report) -> Iterator[str]:
     """The cas simulator in a process of its own; yields its URL."""
@@ -119,7 +93,7 @@ def _simulator(directory: Path, report: Report) -> Iterator[str]:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
             [sys.executable, "manage.py", "simulate_element_manager", "--kind", "cas",
              "--port", "0"],
-            cwd=settings.BASE_DIR, env=_child_environment(), stdout=log,
+            cwd=settings.BASE_DIR, env=child_environment(), stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
@@ -127,7 +101,7 @@ def _simulator(directory: Path, report: Report) -> Iterator[str]:
         url = None
         while url is None:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"The simulator did not start:\n{_tail(log_path)}")
+                raise RuntimeError(f"The simulator did not start:\n{tail(log_path)}")
             found = LISTENING.search(log_path.read_text(errors="replace"))
             url = found.group(1) if found else None
             time.sleep(0.05)
@@ -138,52 +112,17 @@ def _simulator(directory: Path, report: Report) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _publishing_to(broker_url: str) -> Iterator[None]:
-    """This process publishes tasks to the broker instead of running them
-    eagerly (the bench runs without REDIS_URL)."""
-    keys = ("broker_url", "task_always_eager")
-    # Read before the override: Celery loads its configuration from the
-    # Django settings at the first access.
-    saved = {key: celery_app.conf[key] for key in keys}
-    celery_app.conf.update(broker_url=broker_url, task_always_eager=False)
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    try:
-        with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
-            yield
-    finally:
-        celery_app.conf.update(saved)
-        kombu.pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-
-@contextlib.contextmanager
 def _worker(directory: Path, broker_url: str, concurrency: int,
             report: Report) -> Iterator[None]:
     """`celery -A sesmu worker` on the bench database and the bench broker."""
-    hostname = f"bench-outbox-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-    log_path = directory / "worker.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "celery", "-A", "sesmu", "worker", "--queues", "provisioning",
-             "--concurrency", str(concurrency), "--pool", "prefork", "--loglevel", "WARNING",
-             "--hostname", hostname, "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
-            cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
-            env=_child_environment(DATABASE_URL=_database_url(), REDIS_URL=broker_url),
-            start_new_session=True,
-        )
+    worker = CeleryWorker(broker_url=broker_url, log_path=directory / "worker.log",
+                          concurrency=concurrency, loglevel="WARNING", name="bench-outbox")
+    worker.start()
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while not celery_app.control.ping(destination=[hostname], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"The worker did not start:\n{_tail(log_path)}")
-        report.progress(f"worker {hostname} ready, {concurrency} processes")
+        report.progress(f"worker {worker.hostname} ready, {concurrency} processes")
         yield
     finally:
-        _stop(process)
+        worker.stop()
 
 
 def _bench_system(url: str) -> ExternalSystem:
@@ -297,7 +236,7 @@ def outbox_delivery(report: Report) -> None:
     broker.flushdb()
     system = None
     with tempfile.TemporaryDirectory(prefix="bench-outbox-") as scratch, \
-            _simulator(Path(scratch), report) as url, _publishing_to(broker_url):
+            _simulator(Path(scratch), report) as url, publishing_to(broker_url):
         try:
             system = _bench_system(url)
             with _worker(Path(scratch), broker_url, concurrency, report):

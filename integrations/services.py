@@ -200,10 +200,24 @@ def _circuit_allows(system: ExternalSystem) -> tuple[bool, bool]:
     return False, False
 
 
+HEALTH_REFRESH_SECONDS = 10
+
+
 def _record_success(system: ExternalSystem) -> None:
+    """Close the circuit and stamp the success. A healthy system delivering
+    a stream of messages is stamped every few seconds, not once per message:
+    the row is shared by every worker and this is the delivery's hot path."""
+    now = timezone.now()
+    if (
+        system.circuit_state == CircuitState.CLOSED
+        and system.consecutive_failures == 0
+        and system.last_success_at is not None
+        and now - system.last_success_at < timedelta(seconds=HEALTH_REFRESH_SECONDS)
+    ):
+        return
     ExternalSystem.objects.filter(pk=system.pk).update(
         circuit_state=CircuitState.CLOSED, circuit_opened_at=None, consecutive_failures=0,
-        last_success_at=timezone.now(),
+        last_success_at=now,
     )
 
 

@@ -22,33 +22,27 @@ a successful probe handing out what was held back) must deliver everything.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
-import kombu.pools
 import pytest
 import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
-from django.test import override_settings
 
 from integrations import services
+from integrations.celery_worker import CeleryWorker, drop_broker_connections, publishing_to
 from integrations.models import DeliveryAttempt, ExternalSystem, OutboxMessage
 from integrations.simulators.server import ElementManagerSimulator
-from sesmu.celery import app as celery_app
 
 pytestmark = [
     pytest.mark.postgres,
@@ -69,131 +63,15 @@ RESET_SECONDS = 1
 # are written a few milliseconds after each call ends.
 PROBE_SPACING_TOLERANCE = timedelta(milliseconds=250)
 COMMANDS = ("enable", "suspend", "resume", "disable")
-WORKER_READY_SECONDS = 60
 ROOT = Path(settings.BASE_DIR)
 
 
 # The worker ---------------------------------------------------------------------
 
 
-def database_url_of_this_test() -> str:
-    """The test database (test_<name>), as a URL for the worker's settings."""
-    database = connection.settings_dict
-    user = quote(database["USER"] or "", safe="")
-    password = quote(database["PASSWORD"] or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = database["HOST"] or "127.0.0.1"
-    port = database["PORT"] or 5432
-    return f"postgres://{credentials}{host}:{port}/{quote(str(database['NAME']), safe='')}"
-
-
 def with_database_index(url: str, index: int) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{index}", parts.query, parts.fragment))
-
-
-class Worker:
-    """`celery -A sesmu worker` in a process group of its own, so it can be
-    killed with its pool children like a machine losing the worker."""
-
-    def __init__(self, *, broker_url: str, log_path: Path) -> None:
-        self.broker_url = broker_url
-        self.log_path = log_path
-        self.hostname = f"outbox-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Worker:
-        environment = {
-            key: value for key, value in os.environ.items() if key != "SESMU_TESTING"
-        }
-        environment.update(
-            DATABASE_URL=database_url_of_this_test(), REDIS_URL=self.broker_url, DEBUG="true",
-            PYTHONUNBUFFERED="1",
-        )
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [sys.executable, "-m", "celery", "-A", "sesmu", "worker",
-                 "--queues", "provisioning,default", "--concurrency", str(CONCURRENCY),
-                 "--pool", "prefork", "--loglevel", "INFO", "--hostname", self.hostname,
-                 "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + WORKER_READY_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"The worker exited with {self.process.returncode}:\n{self.tail()}")
-            if celery_app.control.ping(destination=[self.hostname], timeout=0.5):
-                return self
-        pytest.fail(f"The worker did not answer a ping in {WORKER_READY_SECONDS} s:\n"
-                    f"{self.tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL to the whole group: no warm shutdown, no acknowledgement."""
-        self._signal_group(signal.SIGKILL)
-        self.process.wait(timeout=10)
-        # The pool children die too; wait for them, so that what the test
-        # reads next is what the dead worker left, not what it still writes.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(self.process.pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            self._signal_group(signal.SIGKILL)  # pool children a killed parent left
-            return
-        self._signal_group(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._signal_group(signal.SIGKILL)
-            self.process.wait(timeout=10)
-        self._signal_group(signal.SIGKILL)
-
-    def _signal_group(self, signum: int) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signum)
-
-    def tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return "(no worker log)"
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def drop_broker_connections() -> None:
-    """Forget this process's pooled broker connections: the next publish
-    opens one to the broker now configured."""
-    # kombu keeps pools per broker URL in a registry of its own: empty it,
-    # or the app would be handed the closed pool again.
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@contextlib.contextmanager
-def this_process_publishes_to(url: str) -> Iterator[None]:
-    """Tests run tasks eagerly (SESMU_TESTING): here this process publishes
-    them to the broker instead, as the web processes do in production."""
-    keys = ("broker_url", "task_always_eager")
-    # Read first: Celery loads its configuration from the Django settings at
-    # the first access, and must not take the override below for good.
-    saved = {key: celery_app.conf[key] for key in keys}
-    celery_app.conf.update(broker_url=url, task_always_eager=False)
-    drop_broker_connections()
-    try:
-        # services._schedule_delivery reads the Django setting: retries with
-        # a countdown are published, not left to the sweeper as when eager.
-        with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
-            yield
-    finally:
-        celery_app.conf.update(saved)
-        drop_broker_connections()
 
 
 class RedisServer:
@@ -247,18 +125,20 @@ def broker(lease) -> Iterator[str]:
     url = with_database_index(settings.REDIS_URL, BROKER_DATABASE)
     client = redis.Redis.from_url(url)
     client.flushdb()
-    with this_process_publishes_to(url):
+    with publishing_to(url):
         yield url
     client.flushdb()
 
 
 @pytest.fixture
-def start_worker(transactional_db, tmp_path) -> Iterator[Callable[[str], Worker]]:
+def start_worker(transactional_db, tmp_path) -> Iterator[Callable[[str], CeleryWorker]]:
     # Asks for the database first so the workers stop before it is flushed.
-    workers: list[Worker] = []
+    workers: list[CeleryWorker] = []
 
-    def start(broker_url: str) -> Worker:
-        worker = Worker(broker_url=broker_url, log_path=tmp_path / f"worker-{len(workers)}.log")
+    def start(broker_url: str) -> CeleryWorker:
+        worker = CeleryWorker(broker_url=broker_url, queues="provisioning,default",
+                              log_path=tmp_path / f"worker-{len(workers)}.log",
+                              concurrency=CONCURRENCY, name="outbox-test")
         workers.append(worker)
         return worker.start()
 
@@ -321,7 +201,7 @@ def status_counts(system: ExternalSystem) -> dict[str, int]:
 
 
 def wait_for(system: ExternalSystem, done: Callable[[dict[str, int]], bool], *,
-             seconds: float, what: str, worker: Worker | None = None,
+             seconds: float, what: str, worker: CeleryWorker | None = None,
              sweep_every: float | None = None) -> dict[str, int]:
     """Poll the outbox until `done(status counts)`, sweeping every
     `sweep_every` seconds if asked. Returns the totals of the sweeps' results
@@ -489,7 +369,7 @@ def test_it_delivers_what_a_redis_restart_lost_through_the_sweeper(
     server.start()
     worker = None
     try:
-        with this_process_publishes_to(server.url):
+        with publishing_to(server.url):
             worker = start_worker(server.url)
             simulator.fail("slow", seconds=0.3)
             keys = enqueue_commands(cas, 60, prefix="restart")
