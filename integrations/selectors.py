@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
-from integrations.choices import InboundStatus, OutboxStatus
+from integrations.choices import InboundStatus, OutboxStatus, SystemKind
 from integrations.models import ExternalSystem, InboundMessage, OutboxMessage
+from sesmu.choices import SERVICE_PLATFORM
 
 
 @dataclass
@@ -61,3 +62,20 @@ def inbound_attention_count() -> int:
     return InboundMessage.objects.filter(
         Q(status=InboundStatus.FAILED) | Q(status=InboundStatus.UNHANDLED)
     ).count()
+
+
+def service_management_system_for(service_kind: str) -> ExternalSystem | None:
+    """The enabled element manager that provisions a kind of service (the
+    conditional-access system for every TV service, the ISP platform for
+    every on-line one), or None when none is registered."""
+    platform = SERVICE_PLATFORM.get(service_kind)
+    if platform is None:
+        return None
+    served = [kind for kind, its_platform in SERVICE_PLATFORM.items() if its_platform == platform]
+    return (
+        ExternalSystem.objects.filter(
+            kind=SystemKind.SERVICE_MANAGEMENT, service_kind__in=served, enabled=True
+        )
+        .order_by("code")
+        .first()
+    )

@@ -35,3 +35,19 @@ class UserKind(models.TextChoices):
     STAFF = "staff", _("Staff")
     PORTAL = "portal", _("Portal customer")
     SYSTEM = "system", _("External system")
+
+
+# The platform that provisions each kind of service: the conditional-access
+# system provisions every TV service, the ISP platform every on-line one.
+SERVICE_PLATFORM = {
+    ServiceKind.TV_PACKAGE: ServiceKind.TV_PACKAGE,
+    ServiceKind.PAY_PER_VIEW: ServiceKind.TV_PACKAGE,
+    ServiceKind.IMPULSE_PAY_PER_VIEW: ServiceKind.TV_PACKAGE,
+    ServiceKind.NEAR_VIDEO_ON_DEMAND: ServiceKind.TV_PACKAGE,
+    ServiceKind.INTERNET_ACCESS: ServiceKind.INTERNET_ACCESS,
+    ServiceKind.EMAIL: ServiceKind.INTERNET_ACCESS,
+    ServiceKind.FTP: ServiceKind.INTERNET_ACCESS,
+    ServiceKind.WEB_HOSTING: ServiceKind.INTERNET_ACCESS,
+    ServiceKind.HOME_BANKING: ServiceKind.HOME_BANKING,
+    ServiceKind.HOME_SHOPPING: ServiceKind.HOME_SHOPPING,
+}

@@ -14,6 +14,8 @@ from sesmu.models import NumberSeries
 DEFAULT_SERIES = {
     "customer": {"prefix": "C", "padding": 8},
     "billing_account": {"prefix": "A", "padding": 8},
+    "stock_transfer": {"prefix": "T", "padding": 8},
+    "goods_receipt": {"prefix": "R", "padding": 8},
 }
 
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "integrations",
     "callcenter",
     "customers",
+    "inventory",
 ]
 
 MIDDLEWARE = [
