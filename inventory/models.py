@@ -15,6 +15,9 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from customers.models import Address, Customer, choice_label
 from inventory.choices import (
+    STATES_AT_LOCATION,
+    STATES_GONE,
+    STATES_HELD_FOR_CUSTOMER,
     AccessMedium,
     ChargeKind,
     ChargeStatus,
@@ -23,9 +26,6 @@ from inventory.choices import (
     LocationKind,
     MovementAction,
     ReceiptStatus,
-    STATES_AT_LOCATION,
-    STATES_GONE,
-    STATES_HELD_FOR_CUSTOMER,
     SupplyTerms,
 )
 from sesmu.choices import Currency, ServiceKind
@@ -287,6 +287,8 @@ class EquipmentItem(FSMModelMixin, models.Model):
             ("move_equipmentitem", _("Can move equipment (reserve, install, recover, transfer)")),
             ("declare_missing_equipmentitem", _("Can declare equipment lost, stolen or found")),
             ("receive_equipment", _("Can receive deliveries from suppliers")),
+            ("handle_stock_equipmentitem",
+             _("Can restock, repair, scrap or return equipment to the supplier")),
         ]
         indexes = [
             models.Index(fields=["model", "state"], name="item_model_idx"),
@@ -304,7 +306,8 @@ class EquipmentItem(FSMModelMixin, models.Model):
                                     name="equipment_item_card_unique"),
             models.CheckConstraint(
                 condition=(
-                    Q(state__in=[s for s in STATES_AT_LOCATION if s not in STATES_HELD_FOR_CUSTOMER])
+                    Q(state__in=[state for state in STATES_AT_LOCATION
+                                 if state not in STATES_HELD_FOR_CUSTOMER])
                     & Q(location__isnull=False) & Q(customer__isnull=True)
                     & Q(service_address__isnull=True)
                 )

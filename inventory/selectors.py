@@ -35,7 +35,7 @@ VIEW_ITEMS = "inventory.view_equipmentitem"
 def _may_view(actor: User | None, permission: str = VIEW_ITEMS) -> bool:
     return bool(
         actor is not None and actor.is_authenticated and actor.is_active
-        and actor.kind == UserKind.STAFF and actor.has_perm(permission)
+        and actor.kind != UserKind.PORTAL and actor.has_perm(permission)
     )
 
 
@@ -79,6 +79,12 @@ def item_movements(*, item: EquipmentItem) -> QuerySet[EquipmentMovement]:
                         "receipt")
         .order_by("-id")
     )
+
+
+def movement_list() -> QuerySet[EquipmentMovement]:
+    """The whole ledger, newest first (for those who may read it)."""
+    return EquipmentMovement.objects.select_related(
+        "item", "actor", "transfer", "receipt").order_by("-id")
 
 
 def location_list(*, kind: str = "", active_only: bool = True) -> QuerySet[StockLocation]:
@@ -130,9 +136,14 @@ class ModelStock:
 
     model: EquipmentModel
     lines: list[StockLine] = field(default_factory=list)
+    # Free items in every warehouse, whatever locations `lines` was limited
+    # to; None: count them from the lines.
+    free_in_all_warehouses: int | None = None
 
     @property
     def free_in_warehouses(self) -> int:
+        if self.free_in_all_warehouses is not None:
+            return self.free_in_all_warehouses
         return sum(line.in_stock for line in self.lines
                    if line.location.kind == LocationKind.WAREHOUSE)
 
@@ -171,7 +182,9 @@ def stock_counts(*, location_id: int | None = None, model_id: int | None = None,
 def stock_summary(*, location_id: int | None = None, model_id: int | None = None,
                   kind: str = "", low_only: bool = False) -> list[ModelStock]:
     """Stock per model and location (three queries whatever the size). A
-    model with nothing anywhere still shows, so its low stock is seen."""
+    model with nothing anywhere still shows, so its low stock is seen; the
+    low-stock warning counts every warehouse even when `location_id` limits
+    the lines to one place."""
     models_queryset = model_list(active_only=True)
     if model_id:
         models_queryset = models_queryset.filter(pk=model_id)
@@ -179,10 +192,17 @@ def stock_summary(*, location_id: int | None = None, model_id: int | None = None
         models_queryset = models_queryset.filter(kind=kind)
     models = {model.pk: model for model in models_queryset}
     locations = {location.pk: location for location in StockLocation.objects.all()}
-    by_model: dict[int, ModelStock] = {pk: ModelStock(model=model) for pk, model in models.items()}
+    by_model: dict[int, ModelStock] = {
+        pk: ModelStock(model=model, free_in_all_warehouses=0) for pk, model in models.items()
+    }
     lines: dict[tuple[int, int], StockLine] = {}
-    for row in stock_counts(location_id=location_id, model_id=model_id, kind=kind):
+    for row in stock_counts(model_id=model_id, kind=kind):
         if row["model_id"] not in by_model:
+            continue
+        if (row["state"] == ItemState.IN_STOCK
+                and locations[row["location_id"]].kind == LocationKind.WAREHOUSE):
+            by_model[row["model_id"]].free_in_all_warehouses += row["count"]
+        if location_id and row["location_id"] != location_id:
             continue
         key = (row["model_id"], row["location_id"])
         line = lines.get(key)

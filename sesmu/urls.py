@@ -19,9 +19,11 @@ urlpatterns = [
     path("desk/", include("callcenter.urls")),
     path("desk/customers/", include("customers.urls")),
     path("desk/integrations/", include("integrations.urls")),
+    path("inventory/", include("inventory.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
+    path("api/v1/", include("inventory.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

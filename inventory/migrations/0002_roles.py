@@ -16,11 +16,15 @@ def perms(*actions, models=ALL_MODELS):
 MOVE = "inventory.move_equipmentitem"
 DECLARE = "inventory.declare_missing_equipmentitem"
 RECEIVE = "inventory.receive_equipment"
+# Warehouse decisions (restock, repair, scrap, back to the supplier) are the
+# clerks' own: technicians and dispatchers move items but do not write them off.
+HANDLE_STOCK = "inventory.handle_stock_equipmentitem"
 
 GRANTS = {
     "inventory_clerk": perms("view")
     + perms("add", "change", models=["equipmentmodel", "stocklocation"])
-    + ["inventory.add_stocktransfer", "inventory.add_goodsreceipt", MOVE, DECLARE, RECEIVE],
+    + ["inventory.add_stocktransfer", "inventory.add_goodsreceipt", MOVE, DECLARE, RECEIVE,
+       HANDLE_STOCK],
     "cc_operator": perms("view", models=["equipmentmodel", "equipmentitem", "equipmentcharge"])
     + [DECLARE],
     "cc_supervisor": perms("view", models=["equipmentmodel", "equipmentitem", "equipmentcharge",
@@ -34,7 +38,8 @@ GRANTS = {
     "billing_agent": perms("view", models=["equipmentmodel", "equipmentitem",
                                            "equipmentcharge"]),
     "executive": perms("view", models=["equipmentmodel", "equipmentitem", "stocklocation"]),
-    "backoffice_admin": perms("view", "add", "change", "delete") + [MOVE, DECLARE, RECEIVE],
+    "backoffice_admin": perms("view", "add", "change", "delete")
+    + [MOVE, DECLARE, RECEIVE, HANDLE_STOCK],
 }
 
 

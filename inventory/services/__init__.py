@@ -1,5 +1,6 @@
 """Write paths of the inventory app, by subject."""
 
+from inventory.services.catalog import equipment_model_save, stock_location_save  # noqa: F401
 from inventory.services.items import (  # noqa: F401
     WAREHOUSE_TRANSITIONS,
     equipment_item_declare_missing,

@@ -24,9 +24,14 @@ def lock_items(item_ids: Iterable[int]) -> list[EquipmentItem]:
     """The items, locked in id order: two requests locking the same items
     always queue in the same order, so they never deadlock."""
     ids = sorted({int(item_id) for item_id in item_ids})
+    # Only the model is joined: it never changes. A request that waited for
+    # the lock gets the item row as the winner left it, but PostgreSQL
+    # re-checks the row without re-reading the joined ones, so a joined
+    # customer or location would be the one from before the wait (None for
+    # an item just reserved). They are read after the lock, when used.
     items = list(
         EquipmentItem.objects.select_for_update(of=("self",))
-        .select_related("model", "location", "customer")
+        .select_related("model")
         .filter(pk__in=ids)
         .order_by("pk")
     )

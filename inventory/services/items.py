@@ -41,7 +41,6 @@ from inventory.services._common import (
     check_service_address,
     check_van,
     held_elsewhere,
-    illegal_move,
     lock_item,
     lock_items,
     record_without_move,
@@ -228,6 +227,15 @@ def equipment_item_swap(
         record_without_move(card, action=MovementAction.UNPAIRED, actor=actor,
                             reason=_("Unpaired from %(serial)s (swapped out)")
                             % {"serial": old_item.serial_number})
+    # A card swapped out leaves its box to the new card: the old one would
+    # otherwise keep the box, and the new one could never be paired with it.
+    box = old_item.paired_with if old_item.paired_with_id else None
+    if box is not None:
+        old_item.paired_with = None
+        old_item.save(update_fields=["paired_with", "updated_at"])
+        record_without_move(old_item, action=MovementAction.UNPAIRED, actor=actor,
+                            reason=_("Unpaired from %(serial)s (swapped out)")
+                            % {"serial": box.serial_number})
     why = reason or _("Swapped for %(serial)s") % {"serial": new_item.serial_number}
     equipment_item_recover(item=old_item, location=destination, actor=actor, faulty=faulty,
                            work_order_ref=work_order_ref, ticket_ref=ticket_ref, reason=why)
@@ -238,6 +246,8 @@ def equipment_item_swap(
     )
     if card is not None:
         equipment_item_pair(card=card, box=new_item, actor=actor)
+    if box is not None:
+        equipment_item_pair(card=new_item, box=box, actor=actor)
     return new_item
 
 
@@ -343,7 +353,12 @@ def equipment_item_declare_missing(
     was_installed = item.state == ItemState.INSTALLED
     transition_name = "declare_stolen" if stolen else "declare_lost"
     action = MovementAction.DECLARED_STOLEN if stolen else MovementAction.DECLARED_LOST
+    # Only an item lost at the customer's home stays theirs (their equipment
+    # list, their fee); one reserved for them and lost in a warehouse or a
+    # van never reached them. The movement row keeps whom it was held for.
     movement = apply(item, transition_name, action=action, actor=actor, location=None,
+                     customer=KEEP if was_installed else None,
+                     subscription_ref=KEEP if was_installed else "",
                      reason=reason, ticket_ref=ticket_ref)
     if was_installed:
         _close_installation(item, reason or movement.to_state_label)

@@ -40,17 +40,26 @@ def van_for_technician(*, technician: User, actor: User | None) -> StockLocation
     if van is not None:
         return van
     name = technician.get_full_name() or technician.get_username()
-    try:
-        with transaction.atomic():
-            van = StockLocation.objects.create(
-                code=f"van-{slugify(technician.get_username())}"[:40] or f"van-{technician.pk}",
-                name=_("Van of %(name)s") % {"name": name},
-                kind=LocationKind.VAN,
-                technician=technician,
-            )
-    except IntegrityError:
-        # Two requests created it at once; the other one won.
-        return StockLocation.objects.get(technician=technician)
+    # Two usernames can slugify alike ("john.doe", "johndoe"): the second
+    # technician's van then takes a code made from the id.
+    codes = (f"van-{slugify(technician.get_username())}"[:40], f"van-{technician.pk}")
+    for attempt, code in enumerate(codes, start=1):
+        try:
+            with transaction.atomic():
+                van = StockLocation.objects.create(
+                    code=code,
+                    name=_("Van of %(name)s") % {"name": name},
+                    kind=LocationKind.VAN,
+                    technician=technician,
+                )
+            break
+        except IntegrityError:
+            # Two requests created it at once; the other one won.
+            van = StockLocation.objects.filter(technician=technician).first()
+            if van is not None:
+                return van
+            if attempt == len(codes):
+                raise
     audit_record(actor=actor, action=AuditAction.CREATE, target=van)
     return van
 

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from inventory import errors
@@ -55,7 +56,7 @@ from sesmu.numbering import series_next
 logger = logging.getLogger("sesmu.inventory")
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 20_000  # rows per transaction: the unit of resuming and of progress
 FIRMWARE_MAX = 40
 
 # Column headings suppliers use, in English and Spanish, for each field.
@@ -78,13 +79,20 @@ class DeliveryFile:
     rows: list[tuple[int, list[str]]]
     columns: dict[str, int]
     header: list[str] = field(default_factory=list)
+    delimiter: str = ","
+
+
+# Words a heading may carry that say nothing: "Número de serie" is
+# "numero_serie".
+_HEADING_FILLERS = frozenset({"de", "del", "of", "the"})
 
 
 def _heading_key(text: str) -> str:
     plain = text.strip().lower().replace("º", "").replace("°", "")
     for accented, bare in (("á", "a"), ("é", "e"), ("í", "i"), ("ó", "o"), ("ú", "u")):
         plain = plain.replace(accented, bare)
-    return "_".join(plain.replace(".", " ").replace("-", " ").split())
+    words = plain.replace(".", " ").replace("-", " ").split()
+    return "_".join(word for word in words if word not in _HEADING_FILLERS)
 
 
 def read_delivery_file(raw: bytes) -> DeliveryFile:
@@ -133,7 +141,7 @@ def read_delivery_file(raw: bytes) -> DeliveryFile:
     if not rows:
         raise field_error("file", _("The file has no rows after the column names."),
                           code=errors.BAD_FILE)
-    return DeliveryFile(rows=rows, columns=columns, header=header)
+    return DeliveryFile(rows=rows, columns=columns, header=header, delimiter=delimiter)
 
 
 @transaction.atomic
@@ -190,7 +198,8 @@ def _refuse_known_file(checksum: str) -> None:
             "file",
             _("This file was already received as %(number)s on %(date)s; nothing was created "
               "again.") % {"number": known.number,
-                           "date": timezone.localtime(known.created_at).strftime("%d/%m/%Y")},
+                           "date": date_format(timezone.localtime(known.created_at),
+                                               "SHORT_DATE_FORMAT")},
             code=errors.DUPLICATE_FILE,
         )
 
@@ -213,6 +222,9 @@ class _Checker:
 
     models: dict[str, EquipmentModel]
     columns: dict[str, int]
+    # The file's own separator: a rejected row is shown as it was written
+    # (a semicolon file's "1,5" firmware must not become two columns).
+    delimiter: str = ","
     seen_serials: set[str] = field(default_factory=set)
     seen_macs: set[str] = field(default_factory=set)
     seen_cards: set[str] = field(default_factory=set)
@@ -224,7 +236,7 @@ class _Checker:
         return values[index].strip()
 
     def check(self, line: int, values: list[str]) -> _Row | ReceiptRejection:
-        raw = ",".join(values)[:1000]
+        raw = self.delimiter.join(values)[:1000]
 
         def reject(code: str, message: str) -> ReceiptRejection:
             return ReceiptRejection(row_number=line, code=code, message=message[:300], raw=raw)
@@ -285,18 +297,38 @@ class _Checker:
 
 def _already_known(rows: list[_Row]) -> dict[int, ReceiptRejection]:
     """Rows whose serial, MAC or card number some item already has."""
-    serials = EquipmentItem.objects.filter(
-        serial_number__in=[row.serial for row in rows]
-    ).values_list("serial_number", flat=True)
-    known_serials = set(serials)
+    serials = [row.serial for row in rows]
     macs = [row.mac for row in rows if row.mac]
-    known_macs = set(
-        EquipmentItem.objects.filter(mac_address__in=macs).values_list("mac_address", flat=True)
-    ) if macs else set()
     cards = [row.card for row in rows if row.card]
-    known_cards = set(
-        EquipmentItem.objects.filter(card_number__in=cards).values_list("card_number", flat=True)
-    ) if cards else set()
+    if connection.vendor == "postgresql":
+        # One round trip with one array per identifier: thousands of
+        # placeholders cost more to build and parse than the lookups.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 's', serial_number FROM inventory_equipmentitem"
+                " WHERE serial_number = ANY(%s::text[])"
+                " UNION ALL SELECT 'm', mac_address FROM inventory_equipmentitem"
+                " WHERE mac_address = ANY(%s::text[])"
+                " UNION ALL SELECT 'c', card_number FROM inventory_equipmentitem"
+                " WHERE card_number = ANY(%s::text[])",
+                [serials, macs, cards],
+            )
+            found = cursor.fetchall()
+        known_serials = {value for kind, value in found if kind == "s"}
+        known_macs = {value for kind, value in found if kind == "m"}
+        known_cards = {value for kind, value in found if kind == "c"}
+    else:
+        # SQLite caps the parameters of one query: a few thousand at a time.
+        known_serials, known_macs, known_cards = set(), set(), set()
+        for name, values, known in (("serial_number", serials, known_serials),
+                                    ("mac_address", macs, known_macs),
+                                    ("card_number", cards, known_cards)):
+            for start in range(0, len(values), 2000):
+                known.update(EquipmentItem.objects.filter(
+                    **{f"{name}__in": values[start:start + 2000]}
+                ).values_list(name, flat=True))
+    if not (known_serials or known_macs or known_cards):
+        return {}
     rejected: dict[int, ReceiptRejection] = {}
     for row in rows:
         if row.serial in known_serials:
@@ -316,34 +348,52 @@ def _already_known(rows: list[_Row]) -> dict[int, ReceiptRejection]:
 
 
 def _insert_postgresql(rows: list[_Row], receipt: GoodsReceipt, actor_id: int | None) -> None:
-    """COPY the items and their first movement: ids come from the sequence
-    first, so the movements can name their items without a round trip."""
+    """COPY the items, then write their first movement: ids come from the
+    sequence first, so the movements name their items without reading them
+    back.
+
+    The COPY text is built here rather than field by field through the
+    driver, as most of each line is the same for the whole chunk; text
+    fields escape what COPY's text format gives a meaning to (the firmware
+    is whatever the supplier wrote). The movements are made in the server
+    from the array of ids instead of being sent row by row."""
+    escapes = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+    null = "\\N"
     now = timezone.now()
     warehouse_id = receipt.warehouse_id
     with connection.cursor() as cursor:
+        # The sequence is looked up once (MATERIALIZED), not for each value.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('inventory_equipmentitem', 'id')) "
-            "FROM generate_series(1, %s)", [len(rows)],
+            "WITH sequence AS MATERIALIZED (SELECT pg_get_serial_sequence("
+            "'inventory_equipmentitem', 'id')::regclass AS name) "
+            "SELECT nextval(sequence.name) FROM sequence, generate_series(1, %s)", [len(rows)],
         )
         ids = [value for (value,) in cursor.fetchall()]
+        # state, location, subscription, blacklisted, receipt, created, updated
+        tail = (f"\t{ItemState.IN_STOCK.value}\t{warehouse_id}\t\tf\t{receipt.pk}"
+                f"\t{now.isoformat()}\t{now.isoformat()}\n")
+        lines = [
+            f"{item_id}\t{row.model_id}\t{row.serial.translate(escapes)}"
+            f"\t{null if row.mac is None else row.mac.translate(escapes)}"
+            f"\t{null if row.card is None else row.card.translate(escapes)}"
+            f"\t{row.firmware.translate(escapes)}{tail}"
+            for item_id, row in zip(ids, rows, strict=True)
+        ]
         with cursor.copy(
             "COPY inventory_equipmentitem (id, model_id, serial_number, mac_address, card_number,"
             " firmware, state, location_id, subscription_ref, is_blacklisted, receipt_id,"
             " created_at, updated_at) FROM STDIN"
         ) as copy:
-            for item_id, row in zip(ids, rows, strict=True):
-                copy.write_row((item_id, row.model_id, row.serial, row.mac, row.card,
-                                row.firmware, ItemState.IN_STOCK.value, warehouse_id, "", False,
-                                receipt.pk, now, now))
-        with cursor.copy(
-            "COPY inventory_equipmentmovement (item_id, action, from_state, to_state,"
+            copy.write("".join(lines))
+        cursor.execute(
+            "INSERT INTO inventory_equipmentmovement (item_id, action, from_state, to_state,"
             " to_location_id, subscription_ref, work_order_ref, ticket_ref, receipt_id, reason,"
-            " actor_id, created_at) FROM STDIN"
-        ) as copy:
-            for item_id in ids:
-                copy.write_row((item_id, MovementAction.RECEIVED.value, "",
-                                ItemState.IN_STOCK.value, warehouse_id, "", "", "", receipt.pk,
-                                receipt.number, actor_id, now))
+            " actor_id, created_at)"
+            " SELECT item_id, %s, '', %s, %s, '', '', '', %s, %s, %s, %s"
+            " FROM unnest(%s::bigint[]) AS item_id",
+            [MovementAction.RECEIVED.value, ItemState.IN_STOCK.value, warehouse_id, receipt.pk,
+             receipt.number, actor_id, now, ids],
+        )
 
 
 def _insert_orm(rows: list[_Row], receipt: GoodsReceipt, actor_id: int | None) -> None:
@@ -446,7 +496,8 @@ def goods_receipt_process(*, receipt_id: int, chunk_rows: int = CHUNK_ROWS) -> G
         with receipt.file.open("rb") as stored:
             delivery = read_delivery_file(stored.read())
         models = {model.code.lower(): model for model in EquipmentModel.objects.all()}
-        checker = _Checker(models=models, columns=delivery.columns)
+        checker = _Checker(models=models, columns=delivery.columns,
+                           delimiter=delivery.delimiter)
         # Rows done before a restart still count for "earlier in this file".
         for line, values in delivery.rows[:receipt.rows_done]:
             checker.check(line, values)
@@ -463,6 +514,18 @@ def goods_receipt_process(*, receipt_id: int, chunk_rows: int = CHUNK_ROWS) -> G
         logger.warning("goods receipt %s failed: %s", receipt.number, message)
         receipt.refresh_from_db()
         return receipt
+    except Exception:
+        # Anything else (the database went away, a bug): the chunks done so
+        # far are committed; the receipt says it stopped, so a clerk can
+        # resume it from its page, and the worker logs the cause.
+        logger.exception("goods receipt %s stopped", receipt.number)
+        GoodsReceipt.objects.filter(pk=receipt.pk).update(
+            status=ReceiptStatus.FAILED,
+            error=_("Processing stopped unexpectedly after %(rows)s rows; resume it.")
+            % {"rows": GoodsReceipt.objects.filter(pk=receipt.pk)
+               .values_list("rows_done", flat=True).first()},
+            finished_at=timezone.now())
+        raise
     with transaction.atomic():
         receipt = GoodsReceipt.objects.select_for_update().get(pk=receipt.pk)
         if receipt.status == ReceiptStatus.PROCESSING and receipt.rows_done >= receipt.rows_total:
