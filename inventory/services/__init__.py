@@ -21,5 +21,6 @@ from inventory.services.receipts import (  # noqa: F401
     goods_receipt_create,
     goods_receipt_error_report,
     goods_receipt_process,
+    goods_receipt_sweep,
     read_delivery_file,
 )

@@ -16,11 +16,12 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -484,6 +485,17 @@ def goods_receipt_process(*, receipt_id: int, chunk_rows: int = CHUNK_ROWS) -> G
     """Create the items of a stored delivery file, chunk by chunk. Safe to
     call again on a receipt that is done (nothing happens) or that stopped
     half-way (it goes on from the last chunk)."""
+    uploader_language = (
+        GoodsReceipt.objects.filter(pk=receipt_id).values_list("created_by__language", flat=True)
+        .first()
+    )
+    # The rejection reasons are read by the clerk who uploaded the file, in
+    # their language, whatever the worker's.
+    with translation.override(uploader_language or translation.get_language()):
+        return _process(receipt_id=receipt_id, chunk_rows=chunk_rows)
+
+
+def _process(*, receipt_id: int, chunk_rows: int) -> GoodsReceipt:
     with transaction.atomic():
         receipt = GoodsReceipt.objects.select_for_update().get(pk=receipt_id)
         if receipt.status == ReceiptStatus.DONE:
@@ -546,3 +558,21 @@ def goods_receipt_error_report(receipt: GoodsReceipt) -> str:
     for rejection in receipt.rejections.order_by("row_number").iterator(chunk_size=2000):
         writer.writerow([rejection.row_number, rejection.code, rejection.message, rejection.raw])
     return out.getvalue()
+
+
+def goods_receipt_sweep(*, older_than_seconds: int = 600) -> list[int]:
+    """Receipts still queued or processing long after they were stored lost
+    their task (the broker was down at upload, a worker was killed): queue
+    them again. Running one twice is harmless: each chunk checks that it is
+    the next one before it writes."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stuck = list(
+        GoodsReceipt.objects.filter(
+            status__in=[ReceiptStatus.QUEUED, ReceiptStatus.PROCESSING], created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:100]
+    )
+    from inventory import tasks  # tasks are a leaf; imported here to queue
+
+    for receipt_id in stuck:
+        tasks.goods_receipt_process_task.delay(receipt_id)
+    return stuck

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -279,3 +280,35 @@ def test_the_error_report_of_a_clean_file_has_only_its_heading(
                       capture=django_capture_on_commit_callbacks)
     report = services.goods_receipt_error_report(receipt)
     assert list(csv.reader(io.StringIO(report))) == [["row", "code", "reason", "content"]]
+
+
+def test_it_queues_again_receipts_whose_task_was_lost(
+    equipment_models, warehouse, clerk, django_capture_on_commit_callbacks,
+):
+    # Given a receipt stored while the broker was down (its task never ran)
+    with django_capture_on_commit_callbacks(execute=False):
+        receipt = services.goods_receipt_create(
+            warehouse=warehouse, file_name="lost.csv", actor=clerk,
+            content=b"model,serial_number\nhumax-stb,STB-LOST-1\n")
+    fresh = GoodsReceipt.objects.filter(pk=receipt.pk)
+    # When the sweep runs before the receipt is old enough, nothing is queued
+    assert services.goods_receipt_sweep(older_than_seconds=600) == []
+    # And once it is old enough, it is processed (eager Celery under test)
+    fresh.update(created_at=receipt.created_at - timedelta(minutes=11))
+    assert services.goods_receipt_sweep(older_than_seconds=600) == [receipt.pk]
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.rows_created) == ("done", 1)
+    # And a done receipt is never queued again
+    assert services.goods_receipt_sweep(older_than_seconds=0) == []
+
+
+def test_it_writes_rejection_reasons_in_the_uploaders_language(
+    equipment_models, warehouse, clerk, django_capture_on_commit_callbacks,
+):
+    clerk.language = "es"
+    clerk.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = services.goods_receipt_create(
+            warehouse=warehouse, file_name="es.csv", actor=clerk,
+            content=b"model,serial_number\nunknown-x,X-1\n")
+    assert receipt.rejections.get().message == "Código de modelo desconocido «unknown-x»."

@@ -31,6 +31,7 @@ from customers.choices import (
 )
 from customers.models import Customer, PortalAccount
 from integrations.demo import seed_outbox, seed_registry
+from inventory.demo import seed_inventory
 from sesmu.choices import UserKind
 from sesmu.demo import DEMO_PASSWORD, DEMO_STAFF
 from sesmu.models import User
@@ -80,6 +81,7 @@ class Command(BaseCommand):
             seed_registry()
             seed_outbox(list(Customer.objects.order_by("number")
                              .values_list("number", flat=True)[:5]))
+            seed_inventory()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Customer.objects.count()} customers "
