@@ -16,6 +16,7 @@ DEFAULT_SERIES = {
     "billing_account": {"prefix": "A", "padding": 8},
     "stock_transfer": {"prefix": "T", "padding": 8},
     "goods_receipt": {"prefix": "R", "padding": 8},
+    "work_order": {"prefix": "W", "padding": 8},
 }
 
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "callcenter",
     "customers",
     "inventory",
+    "workforce",
 ]
 
 MIDDLEWARE = [
