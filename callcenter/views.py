@@ -26,6 +26,7 @@ from sesmu.audit import audit_view
 from sesmu.decorators import staff_view
 from sesmu.errors import NotFound
 from sesmu.forms import apply_service_errors
+from sesmu.roles import works_only_in_the_field
 
 VIEW_CUSTOMER = "customers.view_customer"
 
@@ -33,6 +34,9 @@ VIEW_CUSTOMER = "customers.view_customer"
 @require_GET
 @staff_view(VIEW_CUSTOMER)
 def home(request):
+    if works_only_in_the_field(request.user):
+        # Where a login leads: a technician on a phone wants their day.
+        return redirect("workforce:today")
     recent = customer_selectors.interaction_list_visible_to(actor=request.user).filter(
         operator=request.user
     ).order_by("-started_at")[:10]

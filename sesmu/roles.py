@@ -45,3 +45,9 @@ def grant(apps, grants: dict[str, list[str]]) -> None:
                 content_type__app_label=app_label, codename=codename
             )
             group.permissions.add(permission)
+
+
+def works_only_in_the_field(user) -> bool:
+    """A field technician with no other role: their start page is their day
+    on the phone page, not the operator desk."""
+    return set(user.groups.values_list("name", flat=True)) == {Role.FIELD_TECHNICIAN}

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from sesmu import views
@@ -10,7 +9,7 @@ admin.site.site_header = "SESMU back office"
 admin.site.site_title = "SESMU"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="callcenter:home", permanent=False)),
+    path("", views.start, name="start"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -25,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
     path("api/v1/", include("inventory.api.urls")),
+    path("api/v1/", include("workforce.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

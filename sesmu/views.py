@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from sesmu.roles import works_only_in_the_field
 from sesmu.services import user_set_language
 
 
@@ -45,3 +47,14 @@ def forbidden(request, exception=None):
 
 def not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+def start(request):
+    """Where "/" and a fresh login lead: a field technician who has no desk
+    work goes to their day on the phone page, everyone else to the desk."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if works_only_in_the_field(user):
+        return redirect("workforce:today")
+    return redirect("callcenter:home")

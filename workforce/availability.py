@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from workforce.choices import AppointmentStatus
-from workforce.models import Appointment, TechnicianProfile, WorkOrder
+from workforce.models import Appointment, PostcodeRange, TechnicianProfile, WorkOrder, Zone
 
 # Arrival windows offered to customers.
 WINDOWS = [(time(8), time(10)), (time(10), time(12)), (time(12), time(14)),
@@ -48,12 +48,36 @@ def window_at(moment: datetime) -> tuple[datetime, datetime] | None:
     return None
 
 
+def postcode_number(postal_code: str) -> int | None:
+    digits = "".join(character for character in postal_code or "" if character.isdigit())
+    return int(digits) if digits else None
+
+
+def zone_for_postcode(postal_code: str) -> Zone | None:
+    number = postcode_number(postal_code)
+    if number is None:
+        return None
+    found = (PostcodeRange.objects.filter(first__lte=number, last__gte=number,
+                                          zone__is_active=True)
+             .select_related("zone").order_by("last").first())
+    return found.zone if found else None
+
+
+def order_zone_id(order: WorkOrder) -> int | None:
+    """The order's zone, or the one its postal code joined since it was made."""
+    if order.zone_id is not None:
+        return order.zone_id
+    zone = zone_for_postcode(order.service_address.postal_code)
+    return zone.pk if zone is not None else None
+
+
 def skilled_technicians(order: WorkOrder) -> list[TechnicianProfile]:
     """Active technicians with every skill of the order, covering its zone."""
-    if order.zone_id is None:
+    zone_id = order_zone_id(order)
+    if zone_id is None:
         return []
     profiles = TechnicianProfile.objects.filter(
-        is_active=True, user__is_active=True, zones=order.zone_id
+        is_active=True, user__is_active=True, zones=zone_id
     ).select_related("user").prefetch_related("absences")
     return [profile for profile in profiles
             if set(order.required_skills) <= set(profile.skills)]
@@ -101,12 +125,20 @@ def loads(profile_ids: list[int], first: date, last: date,
 
 
 def can_take(profile: TechnicianProfile, load: Load, *, start: datetime, minutes: int) -> bool:
-    shift_minutes = ((profile.shift_end.hour * 60 + profile.shift_end.minute)
-                     - (profile.shift_start.hour * 60 + profile.shift_start.minute))
+    """Room for one more visit of `minutes` arriving in the window that
+    starts at `start`: a visit left under the daily capacity, the minutes
+    left in the shift, the visit done by the end of the shift even if it
+    begins at the window's start, and the window not already filled by
+    other visits (a visit longer than a window may take an empty one)."""
+    shift_start = profile.shift_start.hour * 60 + profile.shift_start.minute
+    shift_end = profile.shift_end.hour * 60 + profile.shift_end.minute
+    local = timezone.localtime(start)
+    in_window = load.window_minutes(start)
     return (
         load.visits < profile.daily_capacity
-        and load.minutes + minutes <= shift_minutes
-        and load.window_minutes(start) + minutes <= WINDOW_MINUTES
+        and load.minutes + minutes <= shift_end - shift_start
+        and local.hour * 60 + local.minute + minutes <= shift_end
+        and (in_window == 0 or in_window + minutes <= WINDOW_MINUTES)
     )
 
 

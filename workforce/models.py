@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -123,7 +124,7 @@ class TechnicianProfile(models.Model):
     def clean(self) -> None:
         if self.shift_start and self.shift_end and self.shift_start >= self.shift_end:
             raise ValidationError({"shift_end": ValidationError(
-                _("The shift must end after it starts."), code="invalid")})
+                _("The shift must end after it starts."), code="shift_order")})
 
 
 class Absence(models.Model):
@@ -377,7 +378,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.work_order} {self.window_start:%Y-%m-%d %H:%M}"
+        return f"{self.work_order} {timezone.localtime(self.window_start):%Y-%m-%d %H:%M}"
 
 
 class ScheduleRun(models.Model):

@@ -77,6 +77,7 @@ class Plan:
 NO_SKILL = "no_skill"
 NO_ZONE = "no_zone"
 NO_TIME = "no_time"
+NOT_WORKING = "not_working"  # dispatched to a technician who is not working that day
 
 
 def distance(a: tuple[float, float], b: tuple[float, float], same_zone: bool) -> float:
@@ -139,13 +140,20 @@ def _why_not(technicians: list[TechnicianDay], order: OrderToPlan) -> str:
 
 
 def _place_fixed(technicians: dict[int, TechnicianDay], orders: list[OrderToPlan],
-                 routes: dict[int, list[OrderToPlan]]) -> list[OrderToPlan]:
+                 routes: dict[int, list[OrderToPlan]],
+                 unassigned: dict[int, str]) -> list[OrderToPlan]:
+    """Put the dispatched orders on their technicians' routes and return the
+    others. One whose technician is not working stays off every route (it
+    is still theirs: planning it elsewhere would take someone's time for a
+    visit they will not make) and is listed."""
     loose = []
     for order in orders:
-        if order.fixed_technician in technicians:
+        if order.fixed_technician is None:
+            loose.append(order)
+        elif order.fixed_technician in technicians:
             routes[order.fixed_technician].append(order)
         else:
-            loose.append(order)
+            unassigned[order.id] = NOT_WORKING
     for route in routes.values():
         route.sort(key=lambda order: order.window_start)
     return loose
@@ -171,8 +179,8 @@ def first_fit(technician_list: list[TechnicianDay], orders: list[OrderToPlan]) -
     end of whose day it fits."""
     technicians = {tech.id: tech for tech in sorted(technician_list, key=lambda t: t.id)}
     routes: dict[int, list[OrderToPlan]] = {tech_id: [] for tech_id in technicians}
-    loose = _place_fixed(technicians, orders, routes)
     unassigned: dict[int, str] = {}
+    loose = _place_fixed(technicians, orders, routes, unassigned)
     for order in sorted(loose, key=lambda order: (order.window_start, order.id)):
         for tech_id, technician in technicians.items():
             route = routes[tech_id]
@@ -189,7 +197,8 @@ def zone_insertion(technician_list: list[TechnicianDay], orders: list[OrderToPla
     """Cheapest insertion, hardest orders first (see the module docstring)."""
     technicians = {tech.id: tech for tech in sorted(technician_list, key=lambda t: t.id)}
     routes: dict[int, list[OrderToPlan]] = {tech_id: [] for tech_id in technicians}
-    loose = _place_fixed(technicians, orders, routes)
+    unassigned: dict[int, str] = {}
+    loose = _place_fixed(technicians, orders, routes, unassigned)
     by_zone: dict[int | None, list[TechnicianDay]] = defaultdict(list)
     for technician in technicians.values():
         for zone in technician.zones:
@@ -230,7 +239,6 @@ def zone_insertion(technician_list: list[TechnicianDay], orders: list[OrderToPla
             continue
         tech_id, position = placement
         routes[tech_id].insert(position, order)
-    unassigned: dict[int, str] = {}
     for order in left:
         placement = best_insertion(order)
         if placement is None:

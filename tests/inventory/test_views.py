@@ -155,7 +155,7 @@ def test_it_answers_each_caller_of_an_inventory_page_as_their_role_allows(page, 
     assert EquipmentMovement.objects.count() == movements
 
 
-@pytest.mark.parametrize("role", [CLERK, OPERATOR, "field_technician", "marketing_agent"])
+@pytest.mark.parametrize("role", [CLERK, OPERATOR, "dispatcher", "marketing_agent"])
 def test_it_shows_the_inventory_link_only_to_staff_who_may_see_items(client, user_with_role,
                                                                       role):
     client.force_login(user_with_role(role))

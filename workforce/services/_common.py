@@ -13,8 +13,9 @@ from sesmu.audit import audit_record
 from sesmu.errors import field_error
 from sesmu.models import AuditAction, User
 from workforce import errors
+from workforce.availability import postcode_number, zone_for_postcode  # noqa: F401
 from workforce.choices import WorkOrderState
-from workforce.models import PostcodeRange, WorkOrder, WorkOrderEvent, Zone
+from workforce.models import WorkOrder, WorkOrderEvent
 
 
 def lock_order(order: WorkOrder | int) -> WorkOrder:
@@ -73,17 +74,3 @@ def event(order: WorkOrder, *, actor: User | None, action: str, from_state: str 
                  changes={"state": [recorded.from_state, recorded.to_state], "action": action,
                           **({"details": payload} if payload else {})})
     return recorded
-
-
-def postcode_number(postal_code: str) -> int | None:
-    digits = "".join(character for character in postal_code or "" if character.isdigit())
-    return int(digits) if digits else None
-
-
-def zone_for_postcode(postal_code: str) -> Zone | None:
-    number = postcode_number(postal_code)
-    if number is None:
-        return None
-    found = (PostcodeRange.objects.filter(first__lte=number, last__gte=number, zone__is_active=True)
-             .select_related("zone").order_by("last").first())
-    return found.zone if found else None

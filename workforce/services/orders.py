@@ -10,9 +10,11 @@ import base64
 import binascii
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
 from customers.models import Address, Customer
 from inventory import services as inventory
@@ -79,6 +81,13 @@ def work_order_create(
     if service_address.customer_id != customer.pk:
         raise field_error("service_address", _("This address belongs to another customer."),
                           code=errors.WRONG_CUSTOMER)
+    for field, items in (("install_items", install_items), ("recover_items", recover_items)):
+        if len({item.pk for item in items}) != len(items):
+            raise field_error(field, _("Name each item once."), code="duplicate")
+    if {item.pk for item in install_items} & {item.pk for item in recover_items}:
+        raise field_error("recover_items",
+                          _("An item cannot be both installed and recovered."),
+                          code="duplicate")
     skills = list(required_skills if required_skills else DEFAULT_SKILLS.get(kind, []))
     if not skills:
         raise field_error("required_skills", _("Say which skills the visit needs."),
@@ -90,7 +99,11 @@ def work_order_create(
         estimated_minutes=estimated_minutes, priority=priority, notes=notes,
         created_by=actor if actor is not None and actor.pk else None,
     )
-    validate_skills(skills)
+    try:
+        validate_skills(skills)
+    except ValidationError as error:
+        # On its field, like every other refusal of the services.
+        raise ValidationError({"required_skills": error.error_list})
     order.full_clean(exclude=["number", "state"])
     order.save()
     subscription_ref = origin_ref if origin_kind == OriginKind.SUBSCRIPTION_ORDER else ""
@@ -146,7 +159,13 @@ def appointment_book(*, work_order: WorkOrder, window_start: datetime,
                               code=errors.OUTSIDE_ZONE)
         order.save(update_fields=["zone", "updated_at"])
     day = timezone.localtime(start).date()
-    for candidate in availability.candidates_for(order, start):
+    candidates = availability.candidates_for(order, start)
+    if not candidates:
+        # Not a race lost: nobody who may do the order works in this window.
+        raise field_error("window_start",
+                          _("No technician who can do this order works in this window."),
+                          code=errors.NO_SLOT)
+    for candidate in candidates:
         # One booking at a time per technician: the lock makes the check of
         # their free time and the new hold one step.
         profile = TechnicianProfile.objects.select_for_update().get(pk=candidate.pk)
@@ -180,7 +199,8 @@ def appointment_book(*, work_order: WorkOrder, window_start: datetime,
 
 
 def _profile(user: User) -> TechnicianProfile:
-    profile = TechnicianProfile.objects.filter(user=user, is_active=True).first()
+    profile = TechnicianProfile.objects.filter(user=user, is_active=True,
+                                               user__is_active=True).first()
     if profile is None:
         raise field_error("technician", _("%(user)s is not an active field technician.")
                           % {"user": user.get_full_name() or user.get_username()},
@@ -253,6 +273,10 @@ def work_order_assign(*, work_order: WorkOrder, technician: User, actor: User | 
     """Give a scheduled (or reassign an assigned) order to a technician at a
     planned start (by default the start of the appointment window)."""
     order = lock_order(work_order)
+    # The state first: an order not (or no longer) plannable is refused as
+    # such, not for a missing window or a technician's busy day.
+    if not can_proceed(order.assign):
+        raise illegal(order, "assign")
     profile = _profile(technician)
     TechnicianProfile.objects.select_for_update().filter(pk=profile.pk).first()
     start = planned_start or order.window_start
@@ -287,6 +311,7 @@ def work_order_dispatch(*, work_order: WorkOrder, actor: User | None) -> WorkOrd
     return order
 
 
+@transaction.atomic
 def dispatch_day(*, day: date, actor: User | None, technician: User | None = None) -> int:
     """Dispatch every assigned order of a day (of one technician)."""
     orders = WorkOrder.objects.filter(scheduled_date=day, state=WorkOrderState.ASSIGNED)
@@ -400,11 +425,17 @@ def work_order_complete(
     ticket_ref = order.origin_ref if order.origin_kind == OriginKind.TICKET else ""
     lines = {line.item_id: line for line in order.equipment.select_related("item")}
     moved_in, moved_out = [], []
+    # One item may be scanned twice under different identifiers (its serial
+    # and its MAC address): it moves once.
+    installed_ids: set[int] = set()
+    recovered_ids: set[int] = set()
     for text in _clean_identifiers(list(installed)):
         item = _find_item(text)
         if item is None:
             raise field_error("installed", _("No item %(serial)s.") % {"serial": text},
                               code=errors.EQUIPMENT_MISMATCH)
+        if item.pk in installed_ids:
+            continue
         held_here = (item.state in (ItemState.RESERVED, ItemState.WITH_TECHNICIAN)
                      and item.customer_id == order.customer_id)
         in_van = van is not None and item.location_id == van.pk \
@@ -423,8 +454,11 @@ def work_order_complete(
         line.done = True
         line.save(update_fields=["done"])
         moved_in.append(item.serial_number)
+        installed_ids.add(item.pk)
     for text in _clean_identifiers(list(recovered)):
         item = _find_item(text)
+        if item is not None and item.pk in recovered_ids:
+            continue
         if item is None or item.state != ItemState.INSTALLED \
                 or item.customer_id != order.customer_id:
             raise field_error("recovered",
@@ -441,6 +475,7 @@ def work_order_complete(
         line.done = True
         line.save(update_fields=["done"])
         moved_out.append(item.serial_number)
+        recovered_ids.add(item.pk)
     for line in lines.values():
         if line.direction == EquipmentDirection.INSTALL and not line.done:
             item = EquipmentItem.objects.get(pk=line.item_id)
@@ -485,7 +520,8 @@ def work_order_cancel(*, work_order: WorkOrder, actor: User | None, reason: str 
     """Not needed any more: the appointment is cancelled and the equipment
     reserved for it released."""
     order = lock_order(work_order)
-    apply(order, "cancel", actor=actor, reason=reason)
+    order.finished_at = timezone.now()
+    apply(order, "cancel", actor=actor, reason=reason, fields=("finished_at",))
     Appointment.objects.filter(work_order=order, status=AppointmentStatus.BOOKED).update(
         status=AppointmentStatus.CANCELLED)
     for line in order.equipment.filter(direction=EquipmentDirection.INSTALL, done=False):

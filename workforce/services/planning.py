@@ -5,7 +5,7 @@ the run's figures next to those of a plain first-fit on the same day."""
 from __future__ import annotations
 
 import time as clock
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sesmu.errors import field_error
 from sesmu.models import User
-from workforce import availability, scheduling
+from workforce import availability, errors, scheduling
 from workforce.choices import PLANNABLE_STATES, AppointmentStatus, WorkOrderState
 from workforce.models import Appointment, ScheduleRun, TechnicianProfile, WorkOrder
 from workforce.services._common import apply, event
@@ -24,6 +25,7 @@ REASONS = {
     scheduling.NO_SKILL: gettext_lazy("No working technician has the skills."),
     scheduling.NO_ZONE: gettext_lazy("No working technician with the skills covers the zone."),
     scheduling.NO_TIME: gettext_lazy("No technician has time in the arrival window."),
+    scheduling.NOT_WORKING: gettext_lazy("Its technician is not working that day."),
 }
 
 
@@ -33,9 +35,10 @@ def _minutes(moment: datetime | None) -> int:
 
 
 def _at(day: date, minutes: int) -> datetime:
-    midnight = timezone.make_aware(datetime.combine(day, datetime.min.time()),
-                                   timezone.get_current_timezone())
-    return midnight + timedelta(minutes=minutes)
+    # The wall-clock time of the day, not midnight plus minutes: on the days
+    # the clocks change those differ by an hour.
+    return timezone.make_aware(datetime.combine(day, time(minutes // 60, minutes % 60)),
+                               timezone.get_current_timezone())
 
 
 def _point(zone) -> tuple[float, float]:
@@ -84,6 +87,9 @@ def schedule_day(*, day: date, actor: User | None) -> ScheduleRun:
     """Plan the day and apply it: every scheduled or assigned order of the
     day goes to the technician and time the plan gives it, or back to the
     queue with the reason it could not be placed."""
+    if day < timezone.localdate():
+        raise field_error("date", _("A day that has passed cannot be planned again."),
+                          code=errors.BAD_RANGE)
     # The day's orders are locked for the run: a booking or an assignment
     # arriving meanwhile waits and then sees the new plan.
     list(WorkOrder.objects.select_for_update().filter(
@@ -131,13 +137,18 @@ def schedule_day(*, day: date, actor: User | None) -> ScheduleRun:
                 order.unassigned_reason = reason
                 order.save(update_fields=["unassigned_reason", "updated_at"])
                 event(order, actor=actor, action="not_assigned", reason=reason)
-    plannable = [order for order in orders if order.fixed_technician is None]
-    fixed = len(orders) - len(plannable)
+    # The figures count the orders the run could move, not the dispatched ones.
+    plannable = {order.id for order in orders if order.fixed_technician is None}
+
+    def placed_count(result: scheduling.Plan) -> int:
+        return sum(1 for visits in result.routes.values() for visit in visits
+                   if visit.order.id in plannable)
+
     return ScheduleRun.objects.create(
-        date=day, orders=len(plannable), assigned=plan.assigned - fixed,
-        unassigned=len(plan.unassigned),
+        date=day, orders=len(plannable), assigned=placed_count(plan),
+        unassigned=len(plannable & set(plan.unassigned)),
         travel_km=Decimal(str(round(plan.travel_km, 1))),
-        first_fit_assigned=baseline.assigned - fixed,
+        first_fit_assigned=placed_count(baseline),
         first_fit_travel_km=Decimal(str(round(baseline.travel_km, 1))),
         seconds=Decimal(str(round(seconds, 2))),
         created_by=actor if actor is not None and actor.pk else None,

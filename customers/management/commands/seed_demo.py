@@ -35,6 +35,7 @@ from inventory.demo import seed_inventory
 from sesmu.choices import UserKind
 from sesmu.demo import DEMO_PASSWORD, DEMO_STAFF
 from sesmu.models import User
+from workforce.demo import seed_workforce
 
 CALL_CENTERS = [
     ("mad", "Madrid Centro", "Madrid"),
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             seed_outbox(list(Customer.objects.order_by("number")
                              .values_list("number", flat=True)[:5]))
             seed_inventory()
+            seed_workforce()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Customer.objects.count()} customers "
