@@ -63,8 +63,12 @@ def work_order_equipment(*, work_order: WorkOrder) -> list[WorkOrderItem]:
 
 def customer_work_orders(*, customer: Customer, limit: int = 10) -> list[WorkOrder]:
     """Open orders first, then the latest closed ones."""
-    base = WorkOrder.objects.filter(customer=customer).select_related("technician",
-                                                                      "service_address")
+    # The events come along (one query) so the panel shows each order's
+    # timeline without a click.
+    base = WorkOrder.objects.filter(customer=customer).select_related(
+        "technician", "service_address").prefetch_related(
+        Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor")
+                 .order_by("-id"), to_attr="timeline"))
     open_orders = list(base.filter(state__in=OPEN_STATES).order_by("window_start", "id"))
     closed = list(base.filter(state__in=CLOSED_STATES).order_by("-finished_at", "-id")[:limit])
     return open_orders + closed

@@ -794,6 +794,21 @@ def test_it_shows_alices_orders_on_her_360_panel(client, operator, booked_order,
     assert f'href="/field/customers/{alice_customer.pk}/orders/new/"' in page
 
 
+def test_it_shows_each_orders_timeline_on_the_360_panel(client, operator, booked_order,
+                                                        alice_customer,
+                                                        django_assert_max_num_queries):
+    client.force_login(operator)
+
+    with django_assert_max_num_queries(14):
+        page = plain(text_of(client.get(
+            f"/desk/customers/{alice_customer.pk}/panels/work_orders/")))
+
+    # Newest first: booked after it was generated, each with who did it
+    timeline = page[page.index("2 events"):]
+    assert timeline.index("Scheduled") < timeline.index("Generated")
+    assert operator.get_full_name() in timeline
+
+
 def test_it_shows_an_empty_work_orders_panel(client, operator, bob_customer):
     client.force_login(operator)
 
