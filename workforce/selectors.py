@@ -16,6 +16,7 @@ from sesmu.models import User
 from workforce import availability
 from workforce.choices import CLOSED_STATES, OPEN_STATES, WorkOrderState
 from workforce.models import (
+    Appointment,
     ScheduleRun,
     TechnicianProfile,
     WorkOrder,
@@ -51,6 +52,18 @@ def access_work_order(*, actor: User, work_order_id: Any) -> WorkOrder:
     if order is None:
         raise NotFound
     return order
+
+
+def appointment_list_visible_to(*, actor: User) -> QuerySet[Appointment]:
+    """The appointments of the orders the actor may see."""
+    orders = work_order_list_visible_to(actor=actor)
+    return (Appointment.objects.filter(work_order__in=orders.values("pk"))
+            .select_related("work_order", "technician__user", "created_by")
+            .order_by("-window_start", "-id"))
+
+
+def schedule_run_list() -> QuerySet[ScheduleRun]:
+    return ScheduleRun.objects.select_related("created_by").order_by("-created_at", "-id")
 
 
 def work_order_events(*, work_order: WorkOrder) -> QuerySet[WorkOrderEvent]:

@@ -13,17 +13,14 @@ every ValidationError of the project."""
 
 from __future__ import annotations
 
-import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from customers import selectors as customer_selectors
-from customers.filters import IdFilter
 from inventory import selectors as inventory_selectors
 from sesmu.api.permissions import RolePermissions
 from sesmu.api.viewsets import ServiceViewSet
@@ -34,14 +31,15 @@ from workforce import availability, selectors, services
 from workforce.api import serializers as s
 from workforce.choices import (
     AppointmentStatus,
-    OriginKind,
-    WorkOrderKind,
-    WorkOrderState,
+)
+from workforce.filters import (
+    AppointmentFilter,
+    ScheduleRunFilter,
+    TechnicianFilter,
+    WorkOrderFilter,
 )
 from workforce.models import (
     Appointment,
-    ScheduleRun,
-    TechnicianProfile,
     WorkOrder,
     WorkOrderItem,
 )
@@ -80,55 +78,6 @@ class WorkforceViewSet(ServiceViewSet):
 
 
 # Filters (the same names as the desk's lists) ---------------------------------------
-
-
-class WorkOrderFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=WorkOrderState.choices,
-                                                label=gettext_lazy("State"))
-    kind = django_filters.ChoiceFilter(choices=WorkOrderKind.choices,
-                                       label=gettext_lazy("Kind"))
-    scheduled_date = django_filters.DateFilter(label=gettext_lazy("Date"))
-    technician = IdFilter(field_name="technician_id",
-                          label=gettext_lazy("Technician (user id)"))
-    customer = IdFilter(field_name="customer_id", label=gettext_lazy("Customer id"))
-    origin_kind = django_filters.ChoiceFilter(choices=OriginKind.choices,
-                                              label=gettext_lazy("Origin"))
-    origin_ref = django_filters.CharFilter(label=gettext_lazy("Origin reference"))
-
-    class Meta:
-        model = WorkOrder
-        fields = ["state", "kind", "scheduled_date", "technician", "customer", "origin_kind",
-                  "origin_ref"]
-
-
-class AppointmentFilter(django_filters.FilterSet):
-    date = django_filters.DateFilter(label=gettext_lazy("Date"))
-    technician = IdFilter(field_name="technician__user_id",
-                          label=gettext_lazy("Technician (user id)"))
-    status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices,
-                                         label=gettext_lazy("Status"))
-    work_order = IdFilter(field_name="work_order_id", label=gettext_lazy("Work order id"))
-
-    class Meta:
-        model = Appointment
-        fields = ["date", "technician", "status", "work_order"]
-
-
-class TechnicianFilter(django_filters.FilterSet):
-    zone = IdFilter(field_name="zones", label=gettext_lazy("Covers zone (id)"))
-    is_active = django_filters.BooleanFilter(label=gettext_lazy("Active"))
-
-    class Meta:
-        model = TechnicianProfile
-        fields = ["zone", "is_active"]
-
-
-class ScheduleRunFilter(django_filters.FilterSet):
-    date = django_filters.DateFilter(label=gettext_lazy("Date"))
-
-    class Meta:
-        model = ScheduleRun
-        fields = ["date"]
 
 
 # Resolving the ids of a request ---------------------------------------------------
@@ -376,10 +325,7 @@ class AppointmentViewSet(WorkforceViewSet):
                           "retrieve": ((VIEW_APPOINTMENTS,),)}
 
     def get_queryset(self):
-        orders = selectors.work_order_list_visible_to(actor=self.request.user)
-        return (Appointment.objects.filter(work_order__in=orders.values("pk"))
-                .select_related("work_order", "technician__user", "created_by")
-                .order_by("-window_start", "-id"))
+        return selectors.appointment_list_visible_to(actor=self.request.user)
 
 
 class TechnicianViewSet(WorkforceViewSet):
@@ -409,7 +355,7 @@ class ScheduleRunViewSet(WorkforceViewSet):
                           "create": DISPATCHERS}
 
     def get_queryset(self):
-        return ScheduleRun.objects.select_related("created_by").order_by("-created_at", "-id")
+        return selectors.schedule_run_list()
 
     def create(self, request, *args, **kwargs):
         data = self.parse(s.ScheduleRunInput)
