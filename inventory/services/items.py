@@ -297,7 +297,24 @@ def equipment_item_warehouse_action(
     movement = apply(item, transition_name, action=movement_action, actor=actor,
                      location=place, reason=reason)
     _audit(item, movement, actor)
+    if gone:
+        _unpair_for_good(item, actor=actor)
     return item
+
+
+def _unpair_for_good(item: EquipmentItem, *, actor: User | None) -> None:
+    """An item gone for good (scrapped, back to the supplier) no longer holds
+    its partner: the box can take a new card, the card a new box."""
+    card = item if item.paired_with_id else EquipmentItem.objects.select_for_update().filter(
+        paired_with=item).first()
+    if card is None:
+        return
+    box_serial = card.paired_with.serial_number
+    card.paired_with = None
+    card.save(update_fields=["paired_with", "updated_at"])
+    record_without_move(card, action=MovementAction.UNPAIRED, actor=actor,
+                        reason=_("Unpaired from %(serial)s (%(why)s)")
+                        % {"serial": box_serial, "why": item.state_label})
 
 
 def _blacklist_command(item: EquipmentItem, *, command: str, movement: EquipmentMovement,

@@ -587,6 +587,19 @@ class TestPairing:
         assert error_code(raised.value, field) == code
         assert (snapshot(card), snapshot(box)) == before
 
+    @pytest.mark.parametrize("gone", ["card", "box"])
+    def test_a_scrapped_item_frees_its_partner(self, gone, equipment_models, make_item, clerk):
+        card, box = make_item(), make_item(model=equipment_models.box)
+        services.equipment_item_pair(card=card, box=box, actor=clerk)
+        services.equipment_item_warehouse_action(item=card if gone == "card" else box,
+                                                 action="scrap", actor=clerk)
+        card.refresh_from_db()
+        assert card.paired_with is None
+        assert EquipmentMovement.objects.filter(item=card, action="unpaired").count() == 1
+        if gone == "card":
+            # the box takes a new card
+            services.equipment_item_pair(card=make_item(), box=box, actor=clerk)
+
     def test_unpairing_an_unpaired_card_is_refused(self, make_item, clerk):
         card = make_item()
         before = snapshot(card)
