@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "customers",
     "inventory",
     "workforce",
+    "subscriptions",
 ]
 
 MIDDLEWARE = [
