@@ -34,7 +34,9 @@ from sesmu.money import AmountField
 
 def _check_choice_list(values, choices: type[models.TextChoices], label: str) -> None:
     if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
-        raise ValidationError(_("Choose a list of %(label)s.") % {"label": label}, code="invalid")
+        # Not "invalid": a JSON form field would put its own message instead.
+        raise ValidationError(_("Choose a list of %(label)s.") % {"label": label},
+                              code="not_a_list")
     unknown = [value for value in values if value not in choices.values]
     if unknown:
         raise ValidationError(

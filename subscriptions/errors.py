@@ -1,6 +1,10 @@
 """Error codes of the subscriptions app."""
 
 NOT_A_DRAFT = "not_a_draft"
+NOT_PUBLISHED = "not_published"
+DRAFT_EXISTS = "draft_exists"
+INACTIVE_SERVICE = "inactive_service"
+BAD_REGION = "bad_region"
 EMPTY_OFFER = "empty_offer"
 BAD_DATES = "bad_dates"
 MEDIUM_NOT_SERVED = "medium_not_served"

@@ -28,8 +28,9 @@ def validate_postcode_prefixes(values) -> None:
     if not isinstance(values, list) or not all(
             isinstance(value, str) and value.isdigit() and 1 <= len(value) <= 5
             for value in values):
+        # Not "invalid": a JSON form field would put its own message instead.
         raise ValidationError(_("List postal-code prefixes of 1 to 5 digits, e.g. \"28\"."),
-                              code="invalid")
+                              code="bad_region")
 
 
 class CatalogService(models.Model):
@@ -99,8 +100,14 @@ class CatalogService(models.Model):
         if self.kind == ServiceKind.INTERNET_ACCESS and not self.speed_down_mbps:
             errors["speed_down_mbps"] = ValidationError(
                 _("Give the download speed."), code="required")
-        media = set(self.access_media or [])
-        if media and not set(self.visit_media or []) <= media:
+        # Malformed lists are reported by the fields' validators; comparing
+        # them here would crash (set(5)) or compare letters (set("cable")).
+        access_media = self.access_media or []
+        visit_media = self.visit_media or []
+        if (isinstance(access_media, list) and isinstance(visit_media, list)
+                and access_media
+                and not {str(medium) for medium in visit_media}
+                <= {str(medium) for medium in access_media}):
             errors["visit_media"] = ValidationError(
                 _("A visit can only be needed over a medium the service works over."),
                 code="invalid")

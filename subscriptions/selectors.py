@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from sesmu.errors import field_error
 from sesmu.money import round_amount
 from subscriptions.choices import ItemRole, OfferStatus
 from subscriptions.models import CatalogService, OfferItem, OfferVersion
@@ -47,10 +49,17 @@ class Price:
 
 
 def offer_price(*, version: OfferVersion, options: list[CatalogService] = ()) -> Price:
-    """The monthly price with the chosen options, and the set-up fee."""
+    """The monthly price with the chosen options, and the set-up fee. An
+    option chosen twice is paid once; a service that is not an option of
+    this version is refused, never priced at nothing."""
     prices = {item.service_id: item.option_monthly_price
               for item in version.items.all() if item.role == ItemRole.OPTION}
-    monthly = version.monthly_price + sum((prices.get(service.pk, Decimal("0"))
-                                           for service in options), Decimal("0"))
+    chosen = {service.pk: service for service in options}
+    unknown = [str(service) for pk, service in chosen.items() if pk not in prices]
+    if unknown:
+        raise field_error("options", _("Not an option of %(version)s: %(services)s.")
+                          % {"version": version, "services": ", ".join(unknown)},
+                          code="invalid")
+    monthly = version.monthly_price + sum((prices[pk] for pk in chosen), Decimal("0"))
     return Price(monthly=round_amount(monthly), setup=round_amount(version.setup_fee),
                  currency=version.currency)

@@ -4,7 +4,7 @@ programme events are reference data edited in the back office."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from inventory.choices import AccessMedium
 from sesmu.audit import audit_record, diff
 from sesmu.errors import field_error
 from sesmu.models import AuditAction, User
@@ -31,6 +32,12 @@ class ItemSpec:
     option_monthly_price: Decimal = Decimal("0")
 
 
+def _item_rows(version: OfferVersion) -> list[str]:
+    """The items of a version as the audit trail keeps them."""
+    return [f"{item.service.code} {item.role} {item.option_monthly_price}"
+            for item in version.items.select_related("service").order_by("service__code")]
+
+
 def _set_items(version: OfferVersion, items: list[ItemSpec]) -> None:
     seen: set[int] = set()
     for spec in items:
@@ -38,8 +45,15 @@ def _set_items(version: OfferVersion, items: list[ItemSpec]) -> None:
             raise field_error("items", _("%(service)s is in the offer twice.")
                               % {"service": spec.service}, code=errors.DUPLICATE_SERVICE)
         seen.add(spec.service.pk)
+        if spec.role not in ItemRole.values:
+            raise field_error("items", _("%(service)s is neither included nor an option.")
+                              % {"service": spec.service}, code="invalid")
         if spec.role == ItemRole.INCLUDED and spec.option_monthly_price:
             raise field_error("items", _("%(service)s is included: it has no price of its own.")
+                              % {"service": spec.service}, code="invalid")
+        # The database refuses it too, but as an IntegrityError: a 500 for the caller.
+        if spec.option_monthly_price < 0:
+            raise field_error("items", _("%(service)s cannot have a negative price.")
                               % {"service": spec.service}, code="invalid")
     version.items.all().delete()
     OfferItem.objects.bulk_create([
@@ -47,6 +61,14 @@ def _set_items(version: OfferVersion, items: list[ItemSpec]) -> None:
                   option_monthly_price=spec.option_monthly_price)
         for spec in items
     ])
+
+
+def _check_term_names(terms: dict[str, Any]) -> None:
+    # Status, number and publication are set by the transitions alone: a
+    # version created as "published" would skip every check of publishing.
+    for name in terms:
+        if name not in TERM_FIELDS:
+            raise ValueError(f"{name} is not a term of an offer version")
 
 
 def _check_draft(version: OfferVersion) -> None:
@@ -61,6 +83,7 @@ def _check_draft(version: OfferVersion) -> None:
 def offer_create(*, code: str, name: str, actor: User | None, terms: dict[str, Any],
                  items: list[ItemSpec], description: str = "") -> OfferVersion:
     """A new offer with its first version, as a draft."""
+    _check_term_names(terms)
     offer = Offer(code=code, name=name, description=description)
     offer.full_clean()
     try:
@@ -84,17 +107,21 @@ def offer_version_update(*, version: OfferVersion, actor: User | None,
     """Change a draft's terms and/or its services."""
     version = OfferVersion.objects.select_for_update().get(pk=version.pk)
     _check_draft(version)
+    terms = terms or {}
+    _check_term_names(terms)
     before = {name: getattr(version, name) for name in TERM_FIELDS}
-    for name, value in (terms or {}).items():
-        if name not in TERM_FIELDS:
-            raise ValueError(f"{name} is not a term of an offer version")
+    for name, value in terms.items():
         setattr(version, name, value)
     version.full_clean()
-    version.save()
+    version.save(update_fields=[*TERM_FIELDS, "updated_at"])
+    changes = diff(before, {name: getattr(version, name) for name in TERM_FIELDS})
     if items is not None:
+        items_before = _item_rows(version)
         _set_items(version, items)
-    audit_record(actor=actor, action=AuditAction.UPDATE, target=version,
-                 changes=diff(before, {name: getattr(version, name) for name in TERM_FIELDS}))
+        items_after = _item_rows(version)
+        if items_before != items_after:
+            changes["items"] = [items_before, items_after]
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=version, changes=changes)
     return version
 
 
@@ -105,7 +132,8 @@ def offer_version_draft(*, offer: Offer, actor: User | None) -> OfferVersion:
     latest = offer.versions.order_by("-number").first()
     if latest is not None and latest.status == OfferStatus.DRAFT:
         raise field_error("offer", _("%(offer)s already has a draft: version %(number)s.")
-                          % {"offer": offer, "number": latest.number}, code=errors.NOT_A_DRAFT)
+                          % {"offer": offer, "number": latest.number},
+                          code=errors.DRAFT_EXISTS)
     terms = {name: getattr(latest, name) for name in TERM_FIELDS} if latest else {
         "valid_from": timezone.localdate()}
     terms["valid_from"] = max(terms["valid_from"], timezone.localdate())
@@ -132,8 +160,9 @@ def check_publishable(version: OfferVersion) -> None:
     inactive = [str(item.service) for item in items if not item.service.is_active]
     if inactive:
         raise field_error("items", _("Services no longer sold: %(services)s.")
-                          % {"services": ", ".join(inactive)}, code=errors.EMPTY_OFFER)
-    for medium in version.access_media or []:
+                          % {"services": ", ".join(inactive)}, code=errors.INACTIVE_SERVICE)
+    # Sold over any medium means every included service must work over each.
+    for medium in version.access_media or AccessMedium.values:
         for item in items:
             if item.role == ItemRole.INCLUDED and not item.service.works_over(medium):
                 raise field_error(
@@ -144,25 +173,56 @@ def check_publishable(version: OfferVersion) -> None:
                 )
 
 
+def _sold_through(version: OfferVersion, today: date) -> date | None:
+    """The last day `version` was on sale before today, None if never."""
+    last = today - timedelta(days=1)
+    if version.valid_until is not None:
+        last = min(last, version.valid_until)
+    return last if last >= version.valid_from else None
+
+
 @transaction.atomic
 def offer_version_publish(*, version: OfferVersion, actor: User | None) -> OfferVersion:
-    """Put a draft on sale. The version published before it stops being
-    sold the day before this one starts (its subscribers keep it)."""
+    """Put a draft on sale. The version published before it stays on sale
+    until the day before this one starts, then is retired (its subscribers
+    keep it); one that would never be sold again is retired at once."""
     version = OfferVersion.objects.select_for_update().get(pk=version.pk)
     if not can_proceed(version.publish):
         raise field_error("version", _("Only a draft can be published."),
                           code=errors.NOT_A_DRAFT)
     version.full_clean()
     check_publishable(version)
-    for previous in OfferVersion.objects.select_for_update().filter(
-            offer=version.offer, status=OfferStatus.PUBLISHED):
-        previous.retire()
+    today = timezone.localdate()
+    previous_versions = list(OfferVersion.objects.select_for_update().filter(
+        offer=version.offer, status=OfferStatus.PUBLISHED).order_by("number"))
+    for previous in previous_versions:
+        # Days already sold under the previous terms stay theirs: a new
+        # version cannot claim them after the fact.
+        sold_through = _sold_through(previous, today)
+        if sold_through is not None and version.valid_from <= sold_through:
+            raise field_error(
+                "valid_from",
+                _("%(previous)s was on sale until %(day)s: this version can start on "
+                  "%(next)s at the earliest.")
+                % {"previous": previous, "day": sold_through,
+                   "next": sold_through + timedelta(days=1)},
+                code=errors.BAD_DATES)
+    for previous in previous_versions:
+        before = {"status": previous.status, "valid_until": previous.valid_until}
         end = max(previous.valid_from, version.valid_from - timedelta(days=1))
         if previous.valid_until is None or previous.valid_until > end:
             previous.valid_until = end
+        # Retired once it will never be sold again; superseded only from a day
+        # still to come, it stays on sale until then (never off sale between).
+        if version.valid_from <= previous.valid_from or previous.valid_until < today:
+            previous.retire()
+        changes = diff(before, {"status": previous.status, "valid_until": previous.valid_until})
+        if not changes:
+            continue
         previous.save(update_fields=["status", "valid_until", "updated_at"])
-        audit_record(actor=actor, action=AuditAction.TRANSITION, target=previous,
-                     changes={"status": [OfferStatus.PUBLISHED, OfferStatus.RETIRED]})
+        audit_record(actor=actor, target=previous, changes=changes,
+                     action=AuditAction.TRANSITION if "status" in changes
+                     else AuditAction.UPDATE)
     version.publish()
     version.published_at = timezone.now()
     version.published_by = actor if actor is not None and actor.pk else None
@@ -178,7 +238,7 @@ def offer_version_retire(*, version: OfferVersion, actor: User | None) -> OfferV
     version = OfferVersion.objects.select_for_update().get(pk=version.pk)
     if not can_proceed(version.retire):
         raise field_error("version", _("Only a published version can be retired."),
-                          code=errors.NOT_A_DRAFT)
+                          code=errors.NOT_PUBLISHED)
     version.retire()
     today = timezone.localdate()
     if version.valid_until is None or version.valid_until > today:

@@ -123,8 +123,8 @@ class TestCatalog:
 
     @pytest.mark.parametrize("validator, value, code", [
         (validate_service_kinds, ["tv_package", "teleportation"], "invalid_choice"),
-        (validate_service_kinds, "tv_package", "invalid"),
-        (validate_service_kinds, [1], "invalid"),
+        (validate_service_kinds, "tv_package", "not_a_list"),
+        (validate_service_kinds, [1], "not_a_list"),
         (validate_access_media, ["pigeon"], "invalid_choice"),
     ])
     def test_services_and_media_are_known_lists(self, validator, value, code):

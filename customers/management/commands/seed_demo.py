@@ -35,6 +35,7 @@ from inventory.demo import seed_inventory
 from sesmu.choices import UserKind
 from sesmu.demo import DEMO_PASSWORD, DEMO_STAFF
 from sesmu.models import User
+from subscriptions.demo import seed_catalog
 from workforce.demo import seed_workforce
 
 CALL_CENTERS = [
@@ -84,6 +85,7 @@ class Command(BaseCommand):
                              .values_list("number", flat=True)[:5]))
             seed_inventory()
             seed_workforce()
+            seed_catalog()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Customer.objects.count()} customers "
