@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from customers.contacts import looks_like_phone
 from customers.documents import compact
@@ -24,7 +25,7 @@ from customers.models import (
     fold,
 )
 from sesmu.choices import UserKind
-from sesmu.errors import NotFound
+from sesmu.errors import NotFound, field_error
 from sesmu.models import User
 
 CUSTOMER_NUMBER = re.compile(r"^C?(\d{1,12})$", re.IGNORECASE)
@@ -71,6 +72,25 @@ def access_customer(*, actor: User, customer_id: Any, for_desk: bool = False) ->
     if customer is None:
         raise NotFound
     return customer
+
+
+def customer_referenced(*, actor: User, customer_id: Any, field: str = "customer") -> Customer:
+    """The customer an input names, if the actor may see it; otherwise a
+    not-found error on that field (alike for missing and forbidden)."""
+    try:
+        return access_customer(actor=actor, customer_id=customer_id)
+    except NotFound:
+        raise field_error(field, _("No such customer."), code="not_found")
+
+
+def address_referenced(*, actor: User, address_id: Any,
+                       field: str = "service_address") -> Address:
+    """The address an input names, among those the actor may see. Whether it
+    is the right customer's is the services' rule, with its own code."""
+    address = address_list_visible_to(actor=actor).filter(pk=address_id).first()
+    if address is None:
+        raise field_error(field, _("No such address."), code="not_found")
+    return address
 
 
 def _visible_related(model, *, actor: User) -> QuerySet:

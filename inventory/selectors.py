@@ -72,6 +72,19 @@ def item_find_by_identifier(*, actor: User, text: str, limit: int = 10) -> list[
                 .select_related("service_address")[:limit])
 
 
+def item_by_identifier(text: str) -> EquipmentItem | None:
+    """The item whose serial number, MAC address or card number this is (in
+    that order of preference), whoever asks: for services that check the
+    item's place themselves."""
+    candidates = identifier_candidates(text)
+    for field_name in ("serial_number", "mac_address", "card_number"):
+        if field_name in candidates:
+            item = EquipmentItem.objects.filter(**{field_name: candidates[field_name]}).first()
+            if item is not None:
+                return item
+    return None
+
+
 def item_movements(*, item: EquipmentItem) -> QuerySet[EquipmentMovement]:
     return (
         EquipmentMovement.objects.filter(item=item)

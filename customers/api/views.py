@@ -18,16 +18,12 @@ from customers.filters import (
 )
 from sesmu.api.viewsets import ServiceViewSet
 from sesmu.audit import audit_view
-from sesmu.errors import NotFound, field_error
+from sesmu.errors import field_error
 
 
 def _visible_customer(request, customer_id, field: str = "customer"):
-    # A customer the caller may not see gets the same answer as one that does
-    # not exist.
-    try:
-        return selectors.access_customer(actor=request.user, customer_id=customer_id)
-    except NotFound:
-        raise field_error(field, _("No such customer."), code="not_found")
+    return selectors.customer_referenced(actor=request.user, customer_id=customer_id,
+                                         field=field)
 
 
 def _visible_in(queryset, object_id, field: str, message: str):

@@ -38,7 +38,7 @@ from inventory.models import (
     StockLocation,
 )
 from inventory.services.receipts import MAX_FILE_BYTES
-from sesmu.api.permissions import RolePermissions
+from sesmu.api.permissions import ActionPermissions
 from sesmu.api.viewsets import ServiceViewSet
 from sesmu.choices import UserKind
 from sesmu.errors import NotFound, field_error
@@ -53,44 +53,12 @@ DECLARE_MISSING = "inventory.declare_missing_equipmentitem"
 RECEIVE = "inventory.receive_equipment"
 
 
-class InventoryPermissions(RolePermissions):
-    """The model permissions of RolePermissions, except for the actions a
-    view lists in `action_permissions`: those need exactly the permissions
-    listed there. Portal customers get nothing from the inventory API."""
-
-    def has_permission(self, request, view) -> bool:
-        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
-        if required is None:
-            return super().has_permission(request, view)
-        user = request.user
-        if not user or not user.is_authenticated or user.kind == UserKind.PORTAL:
-            return False
-        return user.has_perms(required)
-
-
 class InventoryViewSet(ServiceViewSet):
-    permission_classes = [InventoryPermissions]
+    permission_classes = [ActionPermissions]
     action_permissions: dict[str, tuple[str, ...]] = {}
 
 
 # Resolving the ids of a request ---------------------------------------------------
-
-
-def _visible_customer(request, customer_id: int, field: str = "customer"):
-    # A customer the caller may not see gets the same answer as one that does
-    # not exist.
-    try:
-        return customer_selectors.access_customer(actor=request.user, customer_id=customer_id)
-    except NotFound:
-        raise field_error(field, _("No such customer."), code="not_found")
-
-
-def _visible_address(request, address_id: int, field: str = "service_address"):
-    address = customer_selectors.address_list_visible_to(actor=request.user).filter(
-        pk=address_id).first()
-    if address is None:
-        raise field_error(field, _("No such address."), code="not_found")
-    return address
 
 
 def _visible_item(request, item_id: int, field: str) -> EquipmentItem:
@@ -231,7 +199,8 @@ class EquipmentItemViewSet(InventoryViewSet):
         """Set an item in stock aside for a customer's subscription order."""
         item = self.get_object()
         data = self.parse(s.ReserveInput)
-        customer = _visible_customer(request, data.pop("customer"))
+        customer = customer_selectors.customer_referenced(
+            actor=request.user, customer_id=data.pop("customer"))
         item = services.equipment_item_reserve(item=item, customer=customer,
                                                actor=request.user, **data)
         return self.respond(self.fresh(item))
@@ -261,8 +230,10 @@ class EquipmentItemViewSet(InventoryViewSet):
         """The item works at the customer's service address."""
         item = self.get_object()
         data = self.parse(s.InstallInput)
-        customer = _visible_customer(request, data.pop("customer"))
-        address = _visible_address(request, data.pop("service_address"))
+        customer = customer_selectors.customer_referenced(
+            actor=request.user, customer_id=data.pop("customer"))
+        address = customer_selectors.address_referenced(
+            actor=request.user, address_id=data.pop("service_address"))
         item = services.equipment_item_install(item=item, customer=customer,
                                                service_address=address, actor=request.user,
                                                **data)
@@ -443,7 +414,7 @@ class StockViewSet(viewsets.GenericViewSet):
     """Stock per model, with its counts per location and its low-stock
     warning, always counted from the items themselves."""
 
-    permission_classes = [InventoryPermissions]
+    permission_classes = [ActionPermissions]
     action_permissions = {"list": (VIEW_ITEMS, VIEW_LOCATIONS)}
     serializer_class = s.ModelStockOutput
 

@@ -37,3 +37,22 @@ class RolePermissions(permissions.DjangoModelPermissions):
             perms = self.get_required_permissions("PATCH", queryset.model)
             return user.has_perms(perms)
         return super().has_permission(request, view)
+
+
+class ActionPermissions(RolePermissions):
+    """The model permissions of RolePermissions, except for the actions a
+    view lists in `action_permissions`. Each lists what it needs: a tuple of
+    permissions (all needed), or a tuple of such tuples (any one of them
+    will do, e.g. the order's own technician or a dispatcher). Portal
+    customers get nothing from such an API."""
+
+    def has_permission(self, request, view) -> bool:
+        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if required is None:
+            return super().has_permission(request, view)
+        user = request.user
+        if not user or not user.is_authenticated or user.kind == UserKind.PORTAL:
+            return False
+        alternatives = (required,) if all(isinstance(name, str) for name in required) \
+            else required
+        return any(user.has_perms(permissions) for permissions in alternatives)

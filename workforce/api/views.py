@@ -22,10 +22,9 @@ from rest_framework.response import Response
 
 from customers import selectors as customer_selectors
 from inventory import selectors as inventory_selectors
-from sesmu.api.permissions import RolePermissions
+from sesmu.api.permissions import ActionPermissions
 from sesmu.api.viewsets import ServiceViewSet
-from sesmu.choices import UserKind
-from sesmu.errors import NotFound, field_error
+from sesmu.errors import field_error
 from sesmu.models import User
 from workforce import availability, selectors, services
 from workforce.api import serializers as s
@@ -55,25 +54,8 @@ DISPATCH = "workforce.dispatch_workorder"
 PERFORM = "workforce.perform_workorder"
 
 
-class WorkforcePermissions(RolePermissions):
-    """The actions a view lists in `action_permissions` need one of the
-    alternatives listed there (each a set of permissions, all needed); the
-    others, the model permissions of RolePermissions. Portal customers get
-    nothing from this API. Which orders a caller reaches is the selectors'
-    business: a technician reaches only their own."""
-
-    def has_permission(self, request, view) -> bool:
-        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
-        if required is None:
-            return super().has_permission(request, view)
-        user = request.user
-        if not user or not user.is_authenticated or user.kind == UserKind.PORTAL:
-            return False
-        return any(user.has_perms(permissions) for permissions in required)
-
-
 class WorkforceViewSet(ServiceViewSet):
-    permission_classes = [WorkforcePermissions]
+    permission_classes = [ActionPermissions]
     action_permissions: dict[str, tuple[tuple[str, ...], ...]] = {}
 
 
@@ -81,23 +63,6 @@ class WorkforceViewSet(ServiceViewSet):
 
 
 # Resolving the ids of a request ---------------------------------------------------
-
-
-def _visible_customer(request, customer_id: int):
-    # A customer the caller may not see gets the same answer as one that does
-    # not exist. Whether the address is the customer's is the service's rule.
-    try:
-        return customer_selectors.access_customer(actor=request.user, customer_id=customer_id)
-    except NotFound:
-        raise field_error("customer", _("No such customer."), code="not_found")
-
-
-def _visible_address(request, address_id: int):
-    address = customer_selectors.address_list_visible_to(actor=request.user).filter(
-        pk=address_id).first()
-    if address is None:
-        raise field_error("service_address", _("No such address."), code="not_found")
-    return address
 
 
 def _visible_items(request, item_ids: list[int], field: str) -> list:
@@ -179,8 +144,10 @@ class WorkOrderViewSet(WorkforceViewSet):
 
     def create(self, request, *args, **kwargs):
         data = self.parse(s.WorkOrderCreateInput)
-        customer = _visible_customer(request, data.pop("customer"))
-        address = _visible_address(request, data.pop("service_address"))
+        customer = customer_selectors.customer_referenced(
+            actor=request.user, customer_id=data.pop("customer"))
+        address = customer_selectors.address_referenced(
+            actor=request.user, address_id=data.pop("service_address"))
         data["install_items"] = _visible_items(request, data["install_items"], "install_items")
         data["recover_items"] = _visible_items(request, data["recover_items"], "recover_items")
         order = services.work_order_create(customer=customer, service_address=address,

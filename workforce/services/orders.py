@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from customers.models import Address, Customer
+from inventory import selectors as inventory_selectors
 from inventory import services as inventory
 from inventory.choices import ItemState
-from inventory.identifiers import normalise_card_number, normalise_mac, normalise_serial
 from inventory.models import EquipmentItem
 from sesmu.errors import field_error
 from sesmu.models import User
@@ -374,16 +374,6 @@ def check_signature(signature: str) -> str:
     return signature
 
 
-def _find_item(text: str) -> EquipmentItem | None:
-    serial = normalise_serial(text)
-    item = EquipmentItem.objects.filter(serial_number=serial).first()
-    if item is None and (mac := normalise_mac(text)):
-        item = EquipmentItem.objects.filter(mac_address=mac).first()
-    if item is None:
-        item = EquipmentItem.objects.filter(card_number=normalise_card_number(text)).first()
-    return item
-
-
 def _clean_identifiers(values: list[str]) -> list[str]:
     seen, result = set(), []
     for value in values:
@@ -430,7 +420,7 @@ def work_order_complete(
     installed_ids: set[int] = set()
     recovered_ids: set[int] = set()
     for text in _clean_identifiers(list(installed)):
-        item = _find_item(text)
+        item = inventory_selectors.item_by_identifier(text)
         if item is None:
             raise field_error("installed", _("No item %(serial)s.") % {"serial": text},
                               code=errors.EQUIPMENT_MISMATCH)
@@ -456,7 +446,7 @@ def work_order_complete(
         moved_in.append(item.serial_number)
         installed_ids.add(item.pk)
     for text in _clean_identifiers(list(recovered)):
-        item = _find_item(text)
+        item = inventory_selectors.item_by_identifier(text)
         if item is not None and item.pk in recovered_ids:
             continue
         if item is None or item.state != ItemState.INSTALLED \
