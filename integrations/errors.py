@@ -25,3 +25,4 @@ class PermanentError(DeliveryError):
     """Trying again will not help: the receiver refused the message (4xx)."""
 
     retryable = False
+SERVICEABILITY_UNKNOWN = "serviceability_unknown"

@@ -266,3 +266,28 @@ class InboundKindSlug:
         "network-alarms": InboundKind.NETWORK_ALARM,
         "deployment-updates": InboundKind.DEPLOYMENT_UPDATE,
     }
+
+
+class CoverageRecord(models.Model):
+    """What the network management system last said about a postal code:
+    an access medium that reaches it and its best speeds. Kept so a new
+    subscription can still be checked while the system does not answer."""
+
+    postal_code = models.CharField(_("postal code"), max_length=10)
+    medium = models.CharField(_("access medium"), max_length=10)
+    max_down_mbps = models.PositiveIntegerField(_("download up to (Mbit/s)"), default=0)
+    max_up_mbps = models.PositiveIntegerField(_("upload up to (Mbit/s)"), default=0)
+    source = models.ForeignKey(ExternalSystem, verbose_name=_("from"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        verbose_name = _("coverage record")
+        verbose_name_plural = _("coverage records")
+        ordering = ["postal_code", "medium"]
+        constraints = [
+            models.UniqueConstraint(fields=["postal_code", "medium"], name="coverage_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.postal_code} {self.medium}"

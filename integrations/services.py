@@ -8,6 +8,7 @@ import logging
 import random
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,10 +19,17 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations import errors, inbound_handlers
-from integrations.choices import AttemptOutcome, CircuitState, InboundStatus, OutboxStatus
+from integrations import errors, inbound_handlers, signals
+from integrations.choices import (
+    AttemptOutcome,
+    CircuitState,
+    InboundStatus,
+    OutboxStatus,
+    SystemKind,
+)
 from integrations.errors import DeliveryError, RetryableError
 from integrations.models import (
+    CoverageRecord,
     DeliveryAttempt,
     ExternalSystem,
     InboundCredential,
@@ -302,6 +310,9 @@ def _after_success(message: OutboxMessage, response: dict, *, duration_ms: int,
             message.response = response if isinstance(response, dict) else {}
             message.last_error = ""
             message.save(update_fields=["status", "delivered_at", "response", "last_error"])
+            delivered = message
+            transaction.on_commit(lambda: signals.outbox_message_delivered.send(
+                sender=OutboxMessage, message=delivered, response=delivered.response))
         _record_success(message.destination)
         following = _next_in_order(message)
     if following is not None:
@@ -342,6 +353,9 @@ def _after_failure(message: OutboxMessage, error: DeliveryError, *, duration_ms:
             message.mark_dead()
             message.save(update_fields=["status", "last_error"])
             logger.error("Outbox message %s is dead: %s", message.pk, text)
+            dead = message
+            transaction.on_commit(lambda: signals.outbox_message_dead.send(
+                sender=OutboxMessage, message=dead, error=text))
         else:
             message.mark_failed()
             delay = backoff_seconds(message.attempts)
@@ -558,3 +572,78 @@ def inbound_reject(*, refusal: InboundRefused, system: ExternalSystem | None,
         refusal.status, refusal.code, system.code if system else "-", remote or "-",
     )
 
+
+
+# Serviceability -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Serviceability:
+    """Which access media reach a postal code: `media` maps each medium to
+    its (download, upload) Mbit/s; `live` says whether the network
+    management system answered now or the kept coverage data was used."""
+
+    postal_code: str
+    media: dict[str, tuple[int, int]]
+    live: bool
+    checked_at: datetime
+
+    def reaches(self, medium: str) -> bool:
+        return medium in self.media
+
+
+def _network_system() -> ExternalSystem | None:
+    return (ExternalSystem.objects.filter(kind=SystemKind.NETWORK_ACCESS, enabled=True)
+            .order_by("code").first())
+
+
+def address_serviceability(*, postal_code: str, street: str = "",
+                           street_number: str = "") -> Serviceability:
+    """Ask the access network's management system which media reach the
+    address, and keep the answer. When it cannot answer, the coverage it
+    last gave for the postal code is used; with none, the check is refused
+    so that nobody sells a service blind."""
+    from integrations.adapters import adapter_for
+
+    postal_code = postal_code.strip()
+    system = _network_system()
+    problem = _("No network management system is registered.")
+    if system is not None:
+        try:
+            with adapter_for(system) as adapter:
+                answer = adapter.serviceability(postal_code=postal_code, street=street,
+                                                street_number=street_number)
+        except DeliveryError as error:
+            problem = _("The network management system did not answer (%(error)s).") % {
+                "error": str(error)[:200]}
+        else:
+            return _keep_coverage(system, postal_code, answer)
+    kept = list(CoverageRecord.objects.filter(postal_code=postal_code))
+    if not kept:
+        raise field_error(
+            "service_address",
+            _("Cannot check coverage at %(code)s: %(problem)s Try again later.")
+            % {"code": postal_code, "problem": problem},
+            code=errors.SERVICEABILITY_UNKNOWN)
+    return Serviceability(
+        postal_code=postal_code,
+        media={record.medium: (record.max_down_mbps, record.max_up_mbps) for record in kept},
+        live=False, checked_at=max(record.checked_at for record in kept))
+
+
+def _keep_coverage(system: ExternalSystem, postal_code: str, answer: dict) -> Serviceability:
+    media: dict[str, tuple[int, int]] = {}
+    for entry in answer.get("accessMedia") or []:
+        if isinstance(entry, dict) and entry.get("medium"):
+            media[str(entry["medium"])] = (int(entry.get("maxDownstreamMbps") or 0),
+                                           int(entry.get("maxUpstreamMbps") or 0))
+    now = timezone.now()
+    with transaction.atomic():
+        CoverageRecord.objects.filter(postal_code=postal_code).exclude(
+            medium__in=list(media)).delete()
+        for medium, (down, up) in media.items():
+            CoverageRecord.objects.update_or_create(
+                postal_code=postal_code, medium=medium,
+                defaults={"max_down_mbps": down, "max_up_mbps": up, "source": system,
+                          "checked_at": now})
+    return Serviceability(postal_code=postal_code, media=media, live=True, checked_at=now)

@@ -98,6 +98,7 @@ class MovementAction(models.TextChoices):
     RETURNED_TO_SUPPLIER = "returned_to_supplier", _("Returned to supplier")
     PAIRED = "paired", _("Paired")
     UNPAIRED = "unpaired", _("Unpaired")
+    OWNER_CHANGED = "owner_changed", _("Passed to a new owner")
 
 
 # The warehouse actions a clerk takes from an item's page, and the

@@ -17,6 +17,8 @@ DEFAULT_SERIES = {
     "stock_transfer": {"prefix": "T", "padding": 8},
     "goods_receipt": {"prefix": "R", "padding": 8},
     "work_order": {"prefix": "W", "padding": 8},
+    "subscription": {"prefix": "S", "padding": 8},
+    "subscription_order": {"prefix": "O", "padding": 8},
 }
 
 

@@ -183,6 +183,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "provisioning.outbox_sweep", "schedule": 15.0},
     "inbound-sweep": {"task": "default.inbound_sweep", "schedule": 60.0},
     "goods-receipt-sweep": {"task": "default.goods_receipt_sweep", "schedule": 300.0},
+    "subscription-orders-due": {"task": "default.subscription_orders_due", "schedule": 900.0},
 }
 
 # Usage batches from element managers can be large (up to 10,000 records).

@@ -3,6 +3,7 @@
 from inventory.services.catalog import equipment_model_save, stock_location_save  # noqa: F401
 from inventory.services.items import (  # noqa: F401
     WAREHOUSE_TRANSITIONS,
+    equipment_item_change_owner,
     equipment_item_declare_missing,
     equipment_item_found,
     equipment_item_hand_over,

@@ -41,6 +41,7 @@ from inventory.services._common import (
     check_service_address,
     check_van,
     held_elsewhere,
+    illegal_move,
     lock_item,
     lock_items,
     record_without_move,
@@ -179,6 +180,38 @@ def equipment_item_recover(
         movement = apply(item, "mark_faulty", action=MovementAction.MARKED_FAULTY, actor=actor,
                          work_order_ref=work_order_ref, ticket_ref=ticket_ref, reason=reason)
         _audit(item, movement, actor)
+    return item
+
+
+@transaction.atomic
+def equipment_item_change_owner(*, item: EquipmentItem, customer: Customer,
+                                service_address: Address, actor: User | None,
+                                subscription_ref: str = "", reason: str = "") -> EquipmentItem:
+    """The subscription the item works for passed to another customer: the
+    item stays where it is, now theirs (a change of owner, not a move)."""
+    check_service_address(customer, service_address)
+    item = lock_item(item)
+    if item.state not in (ItemState.INSTALLED, ItemState.RESERVED, ItemState.WITH_TECHNICIAN):
+        raise illegal_move(item, "install")
+    from_customer_id, from_address_id = item.customer_id, item.service_address_id
+    item.customer, item.service_address = customer, service_address
+    item.subscription_ref = subscription_ref or item.subscription_ref
+    item.save(update_fields=["customer", "service_address", "subscription_ref", "updated_at"])
+    if item.state == ItemState.INSTALLED:
+        _close_installation(item, reason or _("New owner"))
+        EquipmentInstallation.objects.create(
+            item=item, customer=customer, service_address=service_address,
+            subscription_ref=item.subscription_ref, installed_at=timezone.now())
+    movement = EquipmentMovement.objects.create(
+        item=item, action=MovementAction.OWNER_CHANGED, from_state=item.state,
+        to_state=item.state, from_location_id=item.location_id,
+        to_location_id=item.location_id, customer_id=customer.pk,
+        service_address_id=service_address.pk, subscription_ref=item.subscription_ref,
+        reason=(reason or _("From customer %(old)s, address %(address)s")
+                % {"old": from_customer_id, "address": from_address_id})[:300],
+        actor=actor if actor is not None and actor.pk else None,
+    )
+    _audit(item, movement, actor)
     return item
 
 

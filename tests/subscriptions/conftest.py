@@ -134,3 +134,137 @@ def offer_snapshot(version: OfferVersion) -> dict:
         },
         "audit": AuditEvent.objects.count(),
     }
+
+
+# The lifecycle: element managers over HTTP, stock, a technician ---------------------
+
+
+@pytest.fixture
+def simulators(db):
+    """Element managers as real HTTP servers, registered as SESMU's systems:
+    cas (TV, PPV, NVOD), isp (Internet, mailbox) and network (coverage:
+    Madrid 280.. has cable and copper). `simulators.applied(kind)` lists
+    (command, service id) pairs in the order the simulator applied them."""
+    from integrations.choices import SystemKind
+    from integrations.models import ExternalSystem
+    from integrations.simulators import ElementManagerSimulator
+
+    started = {}
+    systems = {}
+    for code, kind, system_kind, service_kind in (
+            ("cas", "cas", SystemKind.SERVICE_MANAGEMENT, "tv_package"),
+            ("isp", "isp", SystemKind.SERVICE_MANAGEMENT, "internet"),
+            ("access-network", "network", SystemKind.NETWORK_ACCESS, "")):
+        simulator = ElementManagerSimulator(kind)
+        simulator.start()
+        started[kind] = simulator
+        systems[kind] = ExternalSystem.objects.create(
+            code=code, name=code.upper(), kind=system_kind, service_kind=service_kind,
+            base_url=simulator.url, circuit_reset_seconds=1, max_attempts=12,
+            connect_timeout_ms=500, read_timeout_ms=2000)
+
+    def applied(kind: str) -> list[tuple[str, str]]:
+        import requests
+
+        body = requests.get(f"{started[kind].url}/_sim/applied", timeout=5).json()
+        return [(entry["command"],
+                 entry["body"]["serviceOrderItem"][0]["service"]["id"])
+                for entry in body["applied"] if entry["command"] != "GET"
+                and isinstance(entry.get("body"), dict) and entry["body"].get("serviceOrderItem")]
+
+    def service(kind: str, service_id: str) -> dict | None:
+        import requests
+
+        answer = requests.get(f"{started[kind].url}/tmf-api/serviceInventory/v4/service/"
+                              f"{service_id}", timeout=5)
+        return answer.json() if answer.status_code == 200 else None
+
+    yield SimpleNamespace(systems=systems, started=started, applied=applied, service=service,
+                          cas=started["cas"], isp=started["isp"], network=started["network"])
+    for simulator in started.values():
+        simulator.stop()
+
+
+@pytest.fixture
+def stock(services_catalog, db) -> SimpleNamespace:
+    """Equipment the catalog needs, in a Madrid warehouse: TV Total needs a
+    set-top box (cable) and a smart card; Internet 300 a cable modem. Three
+    of each; `stock.add(model, n)` adds more."""
+    import itertools
+
+    from inventory.choices import EquipmentKind, ItemState, LocationKind, SupplyTerms
+    from inventory.models import EquipmentItem, EquipmentModel, StockLocation
+
+    numbers = itertools.count(1)
+    card = EquipmentModel.objects.create(
+        code="nagra-card", kind=EquipmentKind.SMART_CARD, manufacturer="Nagra",
+        model_name="Merlin", service_kinds=["tv_package"], access_media=["cable", "satellite"],
+        supply_terms=SupplyTerms.RENTED, non_return_fee=Decimal("30.00"))
+    box = EquipmentModel.objects.create(
+        code="humax-stb", kind=EquipmentKind.SET_TOP_BOX, manufacturer="Humax",
+        model_name="HD-5000", service_kinds=["tv_package"], access_media=["cable"],
+        supply_terms=SupplyTerms.RENTED, rental_price=Decimal("3.00"),
+        non_return_fee=Decimal("80.00"))
+    modem = EquipmentModel.objects.create(
+        code="arris-cm", kind=EquipmentKind.CABLE_MODEM, manufacturer="Arris",
+        model_name="TM822", service_kinds=["internet"], access_media=["cable"],
+        supply_terms=SupplyTerms.RENTED, rental_price=Decimal("2.50"),
+        non_return_fee=Decimal("60.00"))
+    services_catalog.tv.equipment_models.set([card, box])
+    services_catalog.internet.equipment_models.set([modem])
+    warehouse = StockLocation.objects.create(code="mad-central", name="Madrid central",
+                                             kind=LocationKind.WAREHOUSE)
+
+    def add(model, count: int = 1) -> list:
+        items = []
+        for _ in range(count):
+            number = next(numbers)
+            items.append(EquipmentItem.objects.create(
+                model=model, serial_number=f"{model.code.upper()}-{number:05d}",
+                mac_address=(f"00:1A:2B:{number // 65536 % 256:02X}:{number // 256 % 256:02X}:"
+                             f"{number % 256:02X}" if model.kind == EquipmentKind.CABLE_MODEM
+                             else None),
+                card_number=(f"{7000000000 + number}" if model.kind == EquipmentKind.SMART_CARD
+                             else None),
+                state=ItemState.IN_STOCK, location=warehouse))
+        return items
+
+    for model in (card, box, modem):
+        add(model, 3)
+    return SimpleNamespace(card=card, box=box, modem=modem, warehouse=warehouse, add=add)
+
+
+@pytest.fixture
+def alice_account(alice_customer, operator):
+    from customers import services as customer_services
+
+    return customer_services.billing_account_create(
+        actor=operator, customer=alice_customer, name="Home", iban="ES9121000418450200051332",
+        delivery_email="alice@example.com", bill_day=5)
+
+
+@pytest.fixture
+def alice_home(alice_customer, operator):
+    """Alice's service address in Madrid centre (28013: cable and copper)."""
+    from customers import services as customer_services
+
+    return customer_services.address_create(actor=operator, customer=alice_customer,
+                                            street="Calle Mayor", street_number="1",
+                                            postal_code="28013", city="Madrid")
+
+
+@pytest.fixture
+def sell(published_offer, alice_customer, alice_account, alice_home, operator, stock):
+    """sell(**overrides) → the NEW order of a subscription to "fibra-tv" over
+    cable at Alice's home, sold by the operator (options, users, serials,
+    offer_version, access_medium... can be overridden)."""
+    from subscriptions.services import subscription_create
+
+    def make(**overrides):
+        arguments = {"actor": operator, "customer": alice_customer,
+                     "billing_account": alice_account, "offer_version": published_offer,
+                     "service_address": alice_home, "access_medium": "cable"}
+        arguments.update(overrides)
+        return subscription_create(**arguments)
+
+    return make
