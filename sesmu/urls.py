@@ -20,6 +20,7 @@ urlpatterns = [
     path("desk/integrations/", include("integrations.urls")),
     path("inventory/", include("inventory.urls")),
     path("field/", include("workforce.urls")),
+    path("desk/subscriptions/", include("subscriptions.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("integrations.api.urls")),

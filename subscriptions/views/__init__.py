@@ -1,0 +1,1 @@
+"""Pages of the subscriptions app (operator desk), one module per subject."""
