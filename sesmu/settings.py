@@ -184,6 +184,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "inbound-sweep": {"task": "default.inbound_sweep", "schedule": 60.0},
     "goods-receipt-sweep": {"task": "default.goods_receipt_sweep", "schedule": 300.0},
     "subscription-orders-due": {"task": "default.subscription_orders_due", "schedule": 900.0},
+    "offer-versions-retire-expired": {"task": "default.offer_versions_retire_expired",
+                                      "schedule": 3600.0},
 }
 
 # Usage batches from element managers can be large (up to 10,000 records).

@@ -12,6 +12,7 @@ from integrations.signals import outbox_message_dead, outbox_message_delivered
 from subscriptions.choices import OrderState
 from subscriptions.models import SubscriptionOrder
 from subscriptions.services import orders
+from workforce.choices import FailureReason
 from workforce.models import WorkOrder
 from workforce.signals import work_order_completed, work_order_failed
 
@@ -47,6 +48,8 @@ def on_work_order_completed(sender, work_order: WorkOrder, **kwargs) -> None:
 
 
 def on_work_order_failed(sender, work_order: WorkOrder, reason: str = "", **kwargs) -> None:
+    if reason in FailureReason.values:
+        reason = str(FailureReason(reason).label)
     with transaction.atomic():
         for order in _open_orders_of(work_order):
             orders.order_hold(order, reason=_("the visit of work order %(number)s failed: "

@@ -98,7 +98,8 @@ def subscription_list_visible_to(*, actor: User) -> QuerySet[Subscription]:
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return Subscription.objects.none()
     queryset = Subscription.objects.select_related(
-        "customer", "billing_account", "service_address", "offer_version__offer")
+        "customer", "billing_account", "service_address", "offer_version__offer",
+        "created_by")
     if actor.kind == UserKind.PORTAL:
         return queryset.filter(customer__portal_accounts__user=actor)
     if actor.has_perm(VIEW_SUBSCRIPTIONS):
@@ -119,6 +120,11 @@ def access_subscription(*, actor: User, subscription_id: Any) -> Subscription:
 
 
 def subscription_order_list_visible_to(*, actor: User) -> QuerySet[SubscriptionOrder]:
+    """The orders of the subscriptions the actor sees; staff also need the
+    permission to see orders."""
+    if (actor is not None and actor.is_authenticated and actor.kind != UserKind.PORTAL
+            and not actor.has_perm("subscriptions.view_subscriptionorder")):
+        return SubscriptionOrder.objects.none()
     subscriptions = subscription_list_visible_to(actor=actor)
     return (SubscriptionOrder.objects.filter(subscription__in=subscriptions.values("pk"))
             .select_related("subscription__customer", "subscription__offer_version__offer",

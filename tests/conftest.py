@@ -10,6 +10,9 @@ from customers import services
 from sesmu.choices import UserKind
 from tests.factories import CallCenterFactory, OperatorProfileFactory, UserFactory, make_customer
 
+# One Chromium for every browser test of the session, wherever it lives.
+pytest_plugins = ["tests.browser"]
+
 ROLES = [
     "cc_operator", "cc_supervisor", "billing_agent", "dispatcher", "field_technician",
     "inventory_clerk", "marketing_agent", "executive", "backoffice_admin",

@@ -8,6 +8,7 @@ from subscriptions.services.catalog import (  # noqa: F401
     offer_version_publish,
     offer_version_retire,
     offer_version_update,
+    offer_versions_retire_expired,
 )
 from subscriptions.services.lifecycle import (  # noqa: F401
     UserSpec,

@@ -247,3 +247,15 @@ def offer_version_retire(*, version: OfferVersion, actor: User | None) -> OfferV
     audit_record(actor=actor, action=AuditAction.TRANSITION, target=version,
                  changes={"status": [OfferStatus.PUBLISHED, OfferStatus.RETIRED]})
     return version
+
+
+def offer_versions_retire_expired(*, on: date | None = None) -> list[OfferVersion]:
+    """Retire the published versions whose last day of sale has passed, so
+    the catalog says what is really on sale. One transaction each."""
+    day = on or timezone.localdate()
+    retired = []
+    for version in OfferVersion.objects.filter(status=OfferStatus.PUBLISHED,
+                                               valid_until__lt=day).order_by("id"):
+        with transaction.atomic():
+            retired.append(offer_version_retire(version=version, actor=None))
+    return retired

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from inventory.selectors import item_by_identifier
 from sesmu.choices import ServiceKind
 from sesmu.errors import field_error
 from sesmu.models import User
+from sesmu.money import format_money
 from sesmu.numbering import series_next
 from subscriptions import errors, signals
 from subscriptions.choices import (
@@ -70,6 +71,7 @@ from subscriptions.services.orders import (
     transition,
 )
 from subscriptions.terms import (
+    DEGRADE_PROFILES,
     MAX_HOLIDAY_DAYS,
     add_months,
     cancellation_terms,
@@ -81,7 +83,7 @@ from subscriptions.terms import (
     suspend_steps,
 )
 from workforce import services as workforce
-from workforce.choices import OriginKind, WorkOrderKind, WorkOrderState
+from workforce.choices import OriginKind, Skill, WorkOrderKind, WorkOrderState
 from workforce.models import WorkOrder
 
 VISIT_MINUTES = 60
@@ -89,6 +91,13 @@ VISIT_MINUTES = 60
 # bought on the set-top box and comes back as usage.
 PROGRAMME_KINDS_BOUGHT_AHEAD = (ServiceKind.PAY_PER_VIEW, ServiceKind.NEAR_VIDEO_ON_DEMAND)
 VISIT_MINUTES_PER_ITEM = 15
+# What the technician who installs over each medium must know (a recovery
+# visit takes the work order's default: equipment recovery).
+INSTALL_SKILLS = {
+    AccessMedium.SATELLITE: Skill.SATELLITE_INSTALL,
+    AccessMedium.CABLE: Skill.CABLE_INSTALL,
+    AccessMedium.COPPER: Skill.COPPER_INSTALL,
+}
 
 
 @dataclass(frozen=True)
@@ -177,9 +186,13 @@ def _chosen_services(version: OfferVersion, options: list[CatalogService]) -> li
     return chosen
 
 
-def _check_open_orders(subscription: Subscription, *actions: str) -> None:
-    busy = subscription.orders.filter(state__in=[OrderState.IN_PROGRESS, OrderState.HELD],
-                                      action__in=actions or OrderAction.values).first()
+def _check_open_orders(subscription: Subscription, *actions: str,
+                       modify_kinds: tuple[str, ...] = ()) -> None:
+    wanted = Q(action__in=actions or OrderAction.values)
+    if modify_kinds:
+        wanted |= Q(action=OrderAction.MODIFY, modify_kind__in=modify_kinds)
+    busy = subscription.orders.filter(wanted, state__in=[OrderState.IN_PROGRESS,
+                                                          OrderState.HELD]).first()
     if busy is not None:
         raise field_error("subscription",
                           _("Order %(number)s (%(action)s) is still in progress; wait for it "
@@ -274,11 +287,17 @@ def plan_visit(order: SubscriptionOrder, services: list[CatalogService],
     if kind == WorkOrderKind.INSTALL and not any(
             service.needs_visit_over(subscription.access_medium) for service in services):
         return
+    skill = INSTALL_SKILLS.get(subscription.access_medium)
     work_order = workforce.work_order_create(
         customer=subscription.customer, service_address=subscription.service_address,
-        kind=kind, actor=actor, estimated_minutes=VISIT_MINUTES
+        kind=kind, actor=actor,
+        required_skills=[skill] if kind == WorkOrderKind.INSTALL and skill else None,
+        estimated_minutes=VISIT_MINUTES
         + VISIT_MINUTES_PER_ITEM * (len(items) + len(recover)),
-        origin_kind=OriginKind.SUBSCRIPTION_ORDER, origin_ref=order.number,
+        # Workforce tags what the technician installs with the origin's
+        # reference as the subscription's: the S-number, like the equipment
+        # reserved here (the order points at the work order by work_order_ref).
+        origin_kind=OriginKind.SUBSCRIPTION_ORDER, origin_ref=subscription.number,
         notes=_("%(action)s %(number)s: %(offer)s")
         % {"action": order.action_label, "number": order.number,
            "offer": subscription.offer_version.offer.name},
@@ -290,6 +309,33 @@ def plan_visit(order: SubscriptionOrder, services: list[CatalogService],
               _("Work order %(number)s created (%(kind)s); book a visit with the customer.")
               % {"number": work_order.number, "kind": work_order.get_kind_display()},
               actor=actor)
+
+
+def replan_failed_visit(order: SubscriptionOrder, *, actor: User | None) -> WorkOrder | None:
+    """The technician could not do the visit (nobody home, no access...):
+    a new work order for the same job, with the equipment still set aside,
+    so the operator can book another slot with the customer."""
+    if not order.needs_visit or order.visit_done or not order.work_order_ref:
+        return None
+    failed = WorkOrder.objects.filter(number=order.work_order_ref).first()
+    if failed is None or failed.state not in (WorkOrderState.FAILED, WorkOrderState.CANCELLED):
+        return None
+    subscription = order.subscription
+    items = list(EquipmentItem.objects.filter(
+        subscription_ref=subscription.number,
+        state__in=[EquipmentState.RESERVED, EquipmentState.WITH_TECHNICIAN]))
+    work_order = workforce.work_order_create(
+        customer=subscription.customer, service_address=subscription.service_address,
+        kind=failed.kind, actor=actor, required_skills=list(failed.required_skills),
+        estimated_minutes=failed.estimated_minutes, origin_kind=OriginKind.SUBSCRIPTION_ORDER,
+        origin_ref=subscription.number, notes=failed.notes, install_items=items)
+    order.work_order_ref = work_order.number
+    order.save(update_fields=["work_order_ref", "updated_at"])
+    milestone(order, "visit_needed",
+              _("Work order %(old)s failed; %(number)s created in its place. Book a visit "
+                "with the customer.") % {"old": failed.number, "number": work_order.number},
+              actor=actor)
+    return work_order
 
 
 def install_self_service_equipment(order: SubscriptionOrder) -> None:
@@ -400,6 +446,7 @@ def subscription_create(
     found = check_serviceable(service_address, access_medium, services)
     if external_id and SubscriptionOrder.objects.filter(channel=channel,
                                                         external_id=external_id).exists():
+        # Before anything is reserved; order_open checks again under the constraint.
         raise field_error("external_id", _("An order with this external id was already "
                                            "received."), code=errors.DUPLICATE_EXTERNAL_ID)
     subscription = Subscription.objects.create(
@@ -525,7 +572,10 @@ def subscription_suspend(*, subscription: Subscription, actor: User | None, init
                           code="required")
     if subscription.state != SubscriptionState.ACTIVE:
         raise illegal(subscription, _("suspended"))
-    _check_open_orders(subscription, OrderAction.SUSPEND, OrderAction.CANCEL)
+    # A held resumption retried later would undo this suspension at the
+    # element manager: it waits for the resumption to be dealt with.
+    _check_open_orders(subscription, OrderAction.SUSPEND, OrderAction.RESUME,
+                       OrderAction.CANCEL)
     order = order_open(subscription=subscription, action=OrderAction.SUSPEND, actor=actor,
                        initiator=initiator, reason=reason, due_on=start, channel=channel,
                        details={"resume_on": resume_on.isoformat() if resume_on else ""})
@@ -547,7 +597,9 @@ def subscription_degrade(*, subscription: Subscription, actor: User | None, reas
     if subscription.degraded or not degrade_steps(subscription):
         raise field_error("subscription", _("Nothing of this subscription can be degraded; "
                                             "suspend it instead."), code=errors.NOT_THERE)
-    _check_open_orders(subscription, OrderAction.SUSPEND, OrderAction.CANCEL)
+    # Likewise a held resumption's restore, retried, would undo the degrade.
+    _check_open_orders(subscription, OrderAction.SUSPEND, OrderAction.RESUME,
+                       OrderAction.CANCEL)
     order = order_open(subscription=subscription, action=OrderAction.MODIFY,
                        modify_kind=ModifyKind.DEGRADE, actor=actor,
                        initiator=Initiator.PROVIDER, reason=reason.strip(), channel=channel)
@@ -562,17 +614,23 @@ def subscription_resume(*, subscription: Subscription, actor: User | None, initi
     once the provider's reason is gone, undoing any degrade too. Only the
     provider lifts a suspension the provider imposed."""
     subscription = lock_subscription(subscription)
-    if subscription.state == SubscriptionState.ACTIVE and subscription.degraded:
-        pass
-    elif subscription.state != SubscriptionState.SUSPENDED:
+    resumable = (
+        subscription.state == SubscriptionState.SUSPENDED
+        or (subscription.state == SubscriptionState.ACTIVE and subscription.degraded)
+        # Suspended, and cancelled at a later date: back on until then.
+        or (subscription.state == SubscriptionState.PENDING_TERMINATION
+            and (subscription.suspension_initiator or subscription.degraded))
+    )
+    if not resumable:
         raise illegal(subscription, _("resumed"))
     imposed = (subscription.suspension_initiator == Initiator.PROVIDER
                or subscription.degraded)
     if imposed and initiator != Initiator.PROVIDER:
         raise field_error("initiator", _("The provider suspended this service; only the "
                                          "provider can resume it."), code=errors.NOT_ORDERABLE)
+    # A held degrade retried after the restore would leave it degraded.
     _check_open_orders(subscription, OrderAction.SUSPEND, OrderAction.RESUME,
-                       OrderAction.CANCEL)
+                       OrderAction.CANCEL, modify_kinds=(ModifyKind.DEGRADE,))
     order = order_open(subscription=subscription, action=OrderAction.RESUME, actor=actor,
                        initiator=initiator, reason=reason.strip(), channel=channel)
     execute(order, actor=actor)
@@ -585,7 +643,8 @@ def subscription_resume(*, subscription: Subscription, actor: User | None, initi
 @transaction.atomic
 def subscription_cancel(*, subscription: Subscription, actor: User | None, initiator: str,
                         reason: str = "", effective_on: date | None = None,
-                        channel: str = Channel.DESK) -> SubscriptionOrder:
+                        channel: str = Channel.DESK, external_id: str = ""
+                        ) -> SubscriptionOrder:
     """End the subscription: now, at a date, or (for the customer) after the
     notice period, with the early-termination fee inside the minimum term.
     Before activation it is aborted and everything it held is released."""
@@ -603,14 +662,15 @@ def subscription_cancel(*, subscription: Subscription, actor: User | None, initi
     _check_open_orders(subscription, OrderAction.CANCEL)
     if subscription.state == SubscriptionState.PENDING_ACTIVATION:
         order = order_open(subscription=subscription, action=OrderAction.CANCEL, actor=actor,
-                           initiator=initiator, reason=reason, channel=channel)
+                           initiator=initiator, reason=reason, channel=channel,
+                           external_id=external_id)
         execute(order, actor=actor)
         return order
     terms = cancellation_terms(subscription=subscription, initiator=initiator,
                                requested_on=effective_on)
     order = order_open(subscription=subscription, action=OrderAction.CANCEL, actor=actor,
                        initiator=initiator, reason=reason, due_on=terms.effective_on,
-                       channel=channel,
+                       channel=channel, external_id=external_id,
                        details={"effective_on": terms.effective_on.isoformat(),
                                 "fee": str(terms.fee)})
     subscription.termination_initiator = initiator
@@ -628,7 +688,8 @@ def subscription_cancel(*, subscription: Subscription, actor: User | None, initi
 
 @transaction.atomic
 def subscription_order_cancel(*, order: SubscriptionOrder, actor: User | None,
-                              reason: str = "") -> SubscriptionOrder:
+                              reason: str = "", channel: str = Channel.DESK
+                              ) -> SubscriptionOrder:
     """Withdraw an order that has not finished: a scheduled change, a held
     order, or the order of a subscription not yet active (which aborts it)."""
     order = lock_order(order)
@@ -639,8 +700,9 @@ def subscription_order_cancel(*, order: SubscriptionOrder, actor: User | None,
                           code=errors.ILLEGAL_TRANSITION)
     if order.action == OrderAction.NEW:
         return subscription_cancel(subscription=subscription, actor=actor,
-                                   initiator=order.initiator, reason=reason or _("Withdrawn"))
-    if order.state != OrderState.ACKNOWLEDGED:
+                                   initiator=order.initiator, reason=reason or _("Withdrawn"),
+                                   channel=channel)
+    if order.state != OrderState.ACKNOWLEDGED and order.steps.exists():
         raise field_error("state", _("Commands of order %(number)s were already sent; place a "
                                      "new order to undo it.") % {"number": order.number},
                           code=errors.ORDER_IN_FLIGHT)
@@ -672,8 +734,8 @@ def _modifiable(subscription: Subscription, what: str) -> None:
 @transaction.atomic
 def subscription_change_offer(*, subscription: Subscription, offer_version: OfferVersion,
                               actor: User | None, options: list[CatalogService] = (),
-                              at_next_cycle: bool = False, channel: str = Channel.DESK
-                              ) -> SubscriptionOrder:
+                              at_next_cycle: bool = False, channel: str = Channel.DESK,
+                              external_id: str = "") -> SubscriptionOrder:
     """Move to another offer (up or down), now or at the next billing cycle:
     services it no longer has are disabled, new ones enabled, kept ones
     untouched."""
@@ -694,7 +756,7 @@ def subscription_change_offer(*, subscription: Subscription, offer_version: Offe
                           options=list(options), at_next_cycle=at_next_cycle)
     order = order_open(subscription=subscription, action=OrderAction.MODIFY,
                        modify_kind=ModifyKind.CHANGE_OFFER, actor=actor,
-                       due_on=change.effective_on, channel=channel,
+                       due_on=change.effective_on, channel=channel, external_id=external_id,
                        details={"offer_version": offer_version.pk,
                                 "offer": offer_version.offer.code,
                                 "version": offer_version.number,
@@ -913,8 +975,11 @@ def pay_per_view_order(*, subscription: Subscription, user: SubscriptionUser,
             raise field_error("event", _("%(user)s has %(left)s left of their %(limit)s monthly "
                                          "pay-per-view limit.")
                               % {"user": user.service_user,
-                                 "left": max(user.ppv_monthly_limit - spent, Decimal("0")),
-                                 "limit": user.ppv_monthly_limit}, code=errors.SPEND_LIMIT)
+                                 "left": format_money(max(user.ppv_monthly_limit - spent,
+                                                          Decimal("0")), event.currency),
+                                 "limit": format_money(user.ppv_monthly_limit,
+                                                       event.currency)},
+                              code=errors.SPEND_LIMIT)
     card = _smart_card_serial(subscription)
     if not card:
         raise field_error("event", _("The subscription has no smart card to authorise."),
@@ -1039,15 +1104,19 @@ def _execute_cancel(order: SubscriptionOrder, subscription: Subscription,
         transition(subscription, "abort", order=order, actor=actor, what=_("cancelled"),
                    fields=("termination_initiator", "termination_reason", "terminated_at"))
         _send(order, subscription, disable_steps(subscription), actor)
+        _drop_pending_items(subscription)
         return
     terms = cancellation_terms(subscription=subscription, initiator=order.initiator,
                                requested_on=order.due_on)
     subscription.terminated_at = timezone.now()
+    # Nothing is left at the element managers to be degraded or suspended.
+    subscription.degraded = False
     subscription.users.filter(is_active=True).update(is_active=False,
                                                      removed_at=subscription.terminated_at)
     transition(subscription, "terminate", order=order, actor=actor, what=_("terminated"),
-               fields=("terminated_at",))
+               fields=("terminated_at", "degraded"))
     _send(order, subscription, terms.steps, actor)
+    _drop_pending_items(subscription)
     _release_equipment(subscription, order, actor)
     _cancel_visits(subscription, order, actor)
     if terms.to_recover:
@@ -1064,6 +1133,13 @@ def _execute_cancel(order: SubscriptionOrder, subscription: Subscription,
     ended = subscription
     transaction.on_commit(lambda: signals.subscription_terminated.send(
         sender=Subscription, subscription=ended))
+
+
+def _drop_pending_items(subscription: Subscription) -> None:
+    """Services never enabled (added while suspended) have nothing to
+    disable: an ended subscription keeps no live service."""
+    subscription.items.filter(state=ItemState.PENDING).update(state=ItemState.REMOVED,
+                                                             removed_at=timezone.now())
 
 
 def _execute_change_offer(order: SubscriptionOrder, subscription: Subscription,
@@ -1111,13 +1187,20 @@ def _provide(order: SubscriptionOrder, subscription: Subscription,
     if reserved:
         plan_visit(order, services, reserved, actor=actor)
     card = _smart_card_serial(subscription)
+    # Suspended, or suspended and cancelled with effect at a later date.
+    suspended = subscription.state == SubscriptionState.SUSPENDED or bool(
+        subscription.suspension_initiator)
     for item in items:
-        if subscription.state == SubscriptionState.SUSPENDED:
+        if suspended:
             # Enabled when the subscription resumes.
             continue
         command(order, item, "enable", actor=actor,
                 characteristics={"smartCard": card} if card and item.service.credential_kind
                 else None)
+        if subscription.degraded and item.service.kind in DEGRADE_PROFILES:
+            # The provider's degrade holds for services added meanwhile too:
+            # a change of offer is no way out of it.
+            command(order, item, "degrade", actor=actor)
 
 
 def _execute_add_option(order: SubscriptionOrder, subscription: Subscription,
@@ -1162,6 +1245,8 @@ def _execute_move(order: SubscriptionOrder, subscription: Subscription,
         command(order, item, "enable", actor=actor,
                 characteristics={"smartCard": card} if card and item.service.credential_kind
                 else None)
+        if item.degraded:
+            command(order, item, "degrade", actor=actor)
     plan_visit(order, [item.service for item in items], [], actor=actor)
 
 

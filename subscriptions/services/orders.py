@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -97,12 +97,24 @@ def order_open(*, subscription: Subscription, action: str, actor: User | None,
                channel: str = Channel.DESK, external_id: str = "") -> SubscriptionOrder:
     """Record a new order: acknowledged, and due now unless `due_on` is later."""
     today = timezone.localdate()
-    order = SubscriptionOrder.objects.create(
-        number=series_next(name="subscription_order"), subscription=subscription,
-        action=action, modify_kind=modify_kind, initiator=initiator, reason=reason[:300],
-        due_on=due_on if due_on and due_on > today else None, details=details or {},
-        channel=channel, external_id=external_id[:80], created_by=actor_or_none(actor),
-    )
+    external_id = external_id.strip()[:80]
+    duplicate = field_error("external_id", _("An order with this external id was already "
+                                             "received."), code=errors.DUPLICATE_EXTERNAL_ID)
+    if external_id and SubscriptionOrder.objects.filter(channel=channel,
+                                                        external_id=external_id).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            order = SubscriptionOrder.objects.create(
+                number=series_next(name="subscription_order"), subscription=subscription,
+                action=action, modify_kind=modify_kind, initiator=initiator,
+                reason=reason[:300], due_on=due_on if due_on and due_on > today else None,
+                details=details or {}, channel=channel, external_id=external_id,
+                created_by=actor_or_none(actor),
+            )
+    except IntegrityError:
+        # The same external order placed at the same moment by another call.
+        raise duplicate
     text = _("%(action)s acknowledged.") % {"action": order.action_label}
     if order.due_on:
         text = _("%(action)s acknowledged, effective on %(date)s.") % {
@@ -202,6 +214,11 @@ def command(order: SubscriptionOrder, item: SubscriptionItem, name: str, *,
     }
     if name == "degrade":
         payload["profile"] = DEGRADE_PROFILES.get(service.kind, "")
+    if name == "enable" and service.kind in DEGRADE_PROFILES:
+        # Enabled (again, under an id it had before) it starts with its full
+        # profile: said outright, or the element manager may keep an old
+        # degrade. A degrade still due follows as its own command.
+        payload["characteristics"]["degraded"] = False
     if device_serial:
         payload["device_serial"] = device_serial
     step.message = outbox_enqueue(
@@ -281,14 +298,22 @@ def order_retry(*, order: SubscriptionOrder, actor: User | None) -> Subscription
     if order.state != OrderState.HELD:
         raise field_error("state", _("Only a held order can be retried."),
                           code=errors.ILLEGAL_TRANSITION)
+    from subscriptions.services import lifecycle
+
+    never_started = not order.milestones.filter(code="in_progress").exists()
     for step in order.steps.filter(status=StepStatus.FAILED).select_related("message"):
         if step.message is not None:
             outbox_retry(message=step.message, actor=actor)
         step.status, step.error = StepStatus.WAITING, ""
         step.save(update_fields=["status", "error"])
     order.held_reason = ""
+    order.save(update_fields=["held_reason", "updated_at"])
+    if never_started:
+        # Held when its date came and it could not be carried out: try now.
+        lifecycle.execute(order, actor=actor)
+        return order
     order_start(order, actor=actor)
-    order.save(update_fields=["held_reason"])
+    lifecycle.replan_failed_visit(order, actor=actor)
     order_try_complete(order)
     return order
 

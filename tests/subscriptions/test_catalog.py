@@ -959,3 +959,27 @@ def test_marketing_shapes_offers_but_not_services(marketing):
     assert not marketing.has_perm("subscriptions.delete_offer")
     assert not marketing.has_perm("subscriptions.add_catalogservice")
     assert not marketing.has_perm("subscriptions.change_programmeevent")
+
+
+def test_versions_past_their_last_day_are_retired_and_others_kept(services_catalog, marketing):
+    # given one version whose sale ended yesterday and one still on sale
+    from subscriptions.services.catalog import offer_versions_retire_expired
+
+    today = timezone.localdate()
+    ended = offer_version_publish(
+        version=make_offer(services_catalog, actor=marketing, code="ended",
+                           valid_until=today - timedelta(days=1)), actor=marketing)
+    selling = offer_version_publish(
+        version=make_offer(services_catalog, actor=marketing, code="selling",
+                           valid_until=today), actor=marketing)
+
+    # when the hourly task runs
+    retired = offer_versions_retire_expired()
+
+    # then only the ended one is retired, its last day kept
+    assert retired == [ended]
+    ended.refresh_from_db()
+    selling.refresh_from_db()
+    assert ended.status == OfferStatus.RETIRED
+    assert ended.valid_until == today - timedelta(days=1)
+    assert selling.status == OfferStatus.PUBLISHED
