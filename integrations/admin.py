@@ -1,5 +1,7 @@
 """Back office of the integrations: the registry (credentials never shown
-back in full), the outbox and inbound messages with their retries."""
+back in full), the outbox and inbound messages with their retries, and the
+coverage data kept for when the network management system does not answer
+(reference data, edited here)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from integrations import services
 from integrations.choices import InboundStatus, OutboxStatus
 from integrations.models import (
+    CoverageRecord,
     DeliveryAttempt,
     ExternalSystem,
     InboundCredential,
     InboundMessage,
     OutboxMessage,
 )
+from inventory.choices import AccessMedium
 
 
 class ExternalSystemForm(forms.ModelForm):
@@ -183,3 +188,65 @@ class DeliveryAttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class CoverageRecordForm(forms.ModelForm):
+    medium = forms.ChoiceField(label=_("access medium"), choices=AccessMedium.choices)
+
+    class Meta:
+        model = CoverageRecord
+        fields = ["postal_code", "medium", "max_down_mbps", "max_up_mbps"]
+
+    def clean_postal_code(self) -> str:
+        # Looked up exactly as an address's postal code, stripped.
+        value = "".join(self.cleaned_data["postal_code"].split())
+        if not value:
+            raise ValidationError(_("Give the postal code."), code="required")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        down, up = cleaned.get("max_down_mbps"), cleaned.get("max_up_mbps")
+        if down is not None and down < 1:
+            self.add_error("max_down_mbps", ValidationError(
+                _("A medium that reaches the address gives some speed; delete the record "
+                  "if it does not reach it."), code="invalid"))
+        if down and up is not None and up > down:
+            self.add_error("max_up_mbps", ValidationError(
+                _("The upload speed cannot be above the download speed."), code="invalid"))
+        return cleaned
+
+
+@admin.register(CoverageRecord)
+class CoverageRecordAdmin(admin.ModelAdmin):
+    """Which access media reach a postal code and how fast: what the network
+    management system last said, kept for when it does not answer, or typed
+    here by the back office (then without a source). A new subscription is
+    checked against these records only while the system is down."""
+
+    form = CoverageRecordForm
+    list_display = ["postal_code", "medium_label", "max_down_mbps", "max_up_mbps", "origin",
+                    "checked_at"]
+    list_filter = ["medium", "source"]
+    list_select_related = ["source"]
+    search_fields = ["^postal_code"]
+    search_help_text = _("Postal code, or its first digits.")
+    fields = ["postal_code", "medium", "max_down_mbps", "max_up_mbps", "origin", "checked_at"]
+    readonly_fields = ["origin", "checked_at"]
+
+    def save_model(self, request, obj, form, change):
+        # Typed by a person: checked now, not by the network system.
+        obj.source = None
+        obj.checked_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("access medium"), ordering="medium")
+    def medium_label(self, obj: CoverageRecord) -> str:
+        return str(AccessMedium(obj.medium).label) if obj.medium in AccessMedium.values \
+            else obj.medium
+
+    @admin.display(description=_("from"), ordering="source__code")
+    def origin(self, obj: CoverageRecord) -> str:
+        if obj.pk is None:
+            return "—"
+        return obj.source.name if obj.source is not None else _("Back office")

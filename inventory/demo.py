@@ -82,8 +82,12 @@ CATALOG = [
     DemoModel("humax-uhd4k", EquipmentKind.SET_TOP_BOX, "Humax", "UHD 4K Vision", TV,
               [AccessMedium.CABLE, AccessMedium.SATELLITE], SupplyTerms.RENTED,
               Decimal("5.00"), Decimal("0.00"), Decimal("150.00"), 15),
+    DemoModel("zte-b866", EquipmentKind.SET_TOP_BOX, "ZTE", "B866V2 IPTV", TV,
+              [AccessMedium.COPPER], SupplyTerms.RENTED, Decimal("3.00"), Decimal("0.00"),
+              Decimal("70.00"), 10),
     DemoModel("nagra-merlin", EquipmentKind.SMART_CARD, "Nagravision", "Merlin smart card", TV,
-              [AccessMedium.CABLE, AccessMedium.SATELLITE], SupplyTerms.RENTED,
+              [AccessMedium.CABLE, AccessMedium.SATELLITE, AccessMedium.COPPER],
+              SupplyTerms.RENTED,
               Decimal("0.00"), Decimal("0.00"), Decimal("30.00"), 60),
     DemoModel("arris-tg2492", EquipmentKind.CABLE_MODEM, "Arris", "TG2492 EuroDOCSIS 3.0",
               ONLINE, [AccessMedium.CABLE], SupplyTerms.RENTED, Decimal("2.50"),
@@ -112,6 +116,8 @@ def _rows(code: str, count: int) -> list[list[str]]:
             rows.append([code, f"SGM87HD{number:07d}", "", "", "DSI87_2.14.3"])
         elif code == "humax-uhd4k":
             rows.append([code, f"HUX4K{number:08d}", "", "", "UHD 1.03.20"])
+        elif code == "zte-b866":
+            rows.append([code, f"ZTE866{number:08d}", "", "", "V2.1.7"])
         elif code == "nagra-merlin":
             rows.append([code, f"NGM{number:09d}", "", f"0015{number:08d}", ""])
         elif code == "arris-tg2492":
@@ -150,7 +156,7 @@ def deliveries() -> list[tuple[str, str, str, bytes]]:
     its error report has something to show; the third is a Spanish
     semicolon-separated file, as Televés sends them."""
     tv = _rows("sagemcom-dsi87", 120) + _rows("humax-uhd4k", 40) + _rows("nagra-merlin", 150)
-    online = (_rows("arris-tg2492", 60) + _rows("zyxel-vmg3625", 30)
+    online = (_rows("arris-tg2492", 60) + _rows("zyxel-vmg3625", 30) + _rows("zte-b866", 30)
               + [["sagemcom-dsi87", "SGM87HD0000001", "", "", ""],
                  ["arris-tg2492", "ARTG900000001", "", "", "9.1.103S5"]])
     satellite = (_rows("televes-dish-100", 12) + _rows("inverto-quad-lnb", 20)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("inventory.api.urls")),
     path("api/v1/", include("workforce.api.urls")),
     path("api/v1/", include("subscriptions.api.urls")),
+    path("tmf-api/productOrderingManagement/v4/", include("subscriptions.api.tmf622")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

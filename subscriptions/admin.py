@@ -4,16 +4,24 @@ reference data, edited here. Offers are added through
 draft's terms and services are saved through `services.offer_version_update`;
 published and retired versions are only shown: what a subscriber signed
 never changes. Publishing, retiring and starting a new draft are admin
-actions calling the services, whose refusals come back as error messages."""
+actions calling the services, whose refusals come back as error messages.
+
+Subscriptions, their orders (with milestones and provisioning steps) and
+the charges they raise are only shown: every change to them is an order
+placed from the desk or the API through the lifecycle services, which
+check the rules, lock the rows and tell the element managers. Nobody adds,
+edits or deletes them here."""
 
 from __future__ import annotations
+
+import json
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.admin import ServiceAdmin
 from integrations.choices import SystemKind
 from integrations.models import ExternalSystem
-from inventory.admin import ReadOnlyInline
+from inventory.admin import ExactSearchMixin, ReadOnlyAdmin, ReadOnlyInline
 from inventory.choices import AccessMedium
 from inventory.models import EquipmentModel
 from subscriptions import services
@@ -32,7 +40,15 @@ from subscriptions.models import (
     Offer,
     OfferItem,
     OfferVersion,
+    OrderMilestone,
+    PayPerViewPurchase,
     ProgrammeEvent,
+    ProvisioningStep,
+    Subscription,
+    SubscriptionCharge,
+    SubscriptionItem,
+    SubscriptionOrder,
+    SubscriptionUser,
     validate_postcode_prefixes,
 )
 from subscriptions.services.catalog import TERM_FIELDS
@@ -505,3 +521,282 @@ class OfferItemAdmin(admin.ModelAdmin):
     @admin.display(description=_("status"), ordering="version__status")
     def version_status(self, obj: OfferItem) -> str:
         return obj.version.status_label
+
+
+# Subscriptions: shown here, changed only through orders from the desk ---------------
+
+SEARCH_LIMIT = 100
+
+
+def subscription_ids(term: str) -> list[int]:
+    """Subscriptions by their number, their customer's number or the number
+    of one of their orders, exactly (in any case)."""
+    value = term.strip().upper()
+    by_order = SubscriptionOrder.objects.filter(number=value).values_list("subscription_id",
+                                                                          flat=True)
+    return list(Subscription.objects.filter(
+        Q(number=value) | Q(customer__number=value) | Q(pk__in=by_order)
+    ).values_list("pk", flat=True)[:SEARCH_LIMIT])
+
+
+def desk_url(subscription_id: int) -> str | None:
+    try:
+        return reverse("subscriptions:detail", args=[subscription_id])
+    except NoReverseMatch:
+        return None
+
+
+def medium_label(medium: str) -> str:
+    return str(AccessMedium(medium).label) if medium in AccessMedium.values else medium or "—"
+
+
+class ItemInline(ReadOnlyInline):
+    model = SubscriptionItem
+    fields = ["service", "role", "monthly_price", "state", "degraded", "network_id",
+              "added_at", "removed_at"]
+    readonly_fields = fields
+    ordering = ["role", "service__kind", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("service", "subscription")
+
+    @admin.display(description=_("id at the element manager"))
+    def network_id(self, obj: SubscriptionItem) -> str:
+        return obj.network_id
+
+
+class UserInline(ReadOnlyInline):
+    """The parental PIN is stored hashed and never shown: only whether the
+    user has one."""
+
+    model = SubscriptionUser
+    fields = ["service_user", "credential", "has_parental_pin", "ppv_allowed",
+              "ppv_monthly_limit", "is_active", "added_at", "removed_at"]
+    readonly_fields = fields
+    ordering = ["-is_active", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("service_user")
+
+    @admin.display(description=_("parental PIN"), boolean=True)
+    def has_parental_pin(self, obj: SubscriptionUser) -> bool:
+        return bool(obj.parental_pin)
+
+
+class OrderInline(ReadOnlyInline):
+    model = SubscriptionOrder
+    fields = ["number", "what", "state", "initiator", "reason", "due_on", "created_at",
+              "completed_at", "held_reason"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+
+    @admin.display(description=_("action"))
+    def what(self, obj: SubscriptionOrder) -> str:
+        return obj.action_label
+
+
+class ChargeInline(ReadOnlyInline):
+    model = SubscriptionCharge
+    fields = ["charged_on", "kind", "description", "amount", "currency", "order", "billed_at"]
+    readonly_fields = fields
+    ordering = ["-charged_on", "-id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order")
+
+
+class PurchaseInline(ReadOnlyInline):
+    model = PayPerViewPurchase
+    fields = ["created_at", "event", "showing_starts_at", "user", "price", "order"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event", "order",
+                                                            "user__service_user")
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ExactSearchMixin, ReadOnlyAdmin):
+    """What a customer has, with its services, users, orders and charges.
+    Read-only: suspending, resuming, cancelling or changing it is an order
+    placed from the desk."""
+
+    list_display = ["number", "customer", "offer_version", "state", "degraded", "medium",
+                    "postal_code", "activated_at", "created_at"]
+    list_filter = ["state", "degraded", "access_medium", "suspension_initiator",
+                   "termination_initiator", "offer_version__offer"]
+    list_select_related = ["customer", "offer_version__offer", "service_address"]
+    search_fields = ["number", "customer__number"]
+    search_help_text = _("Subscription, customer or order number, exactly.")
+    fieldsets = [
+        (None, {"fields": ["number", "customer", "billing_account", "offer_version", "state",
+                           "degraded"]}),
+        (_("Where"), {"fields": ["service_address", "medium"]}),
+        (_("Suspension"), {"fields": ["suspension_initiator", "suspension_reason",
+                                      "resume_on"]}),
+        (_("Cancellation"), {"fields": ["termination_initiator", "termination_reason",
+                                        "terminates_on", "terminated_at"]}),
+        (_("Contract"), {"fields": ["activated_at", "commitment_ends_on"]}),
+        (_("Record"), {"fields": ["created_by", "created_at", "updated_at"]}),
+    ]
+    readonly_fields = ["medium", "created_at", "updated_at"]
+    inlines = [ItemInline, UserInline, OrderInline, ChargeInline, PurchaseInline]
+
+    def search_condition(self, term: str) -> Q:
+        return Q(pk__in=subscription_ids(term))
+
+    def view_on_site(self, obj: Subscription) -> str | None:
+        # Where it is changed: its page on the desk.
+        return desk_url(obj.pk)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(
+            "customer", "offer_version__offer", "service_address", "billing_account")
+
+    @admin.display(description=_("access medium"), ordering="access_medium")
+    def medium(self, obj: Subscription) -> str:
+        return medium_label(obj.access_medium)
+
+    @admin.display(description=_("postal code"), ordering="service_address__postal_code")
+    def postal_code(self, obj: Subscription) -> str:
+        return obj.service_address.postal_code
+
+
+class MilestoneInline(ReadOnlyInline):
+    model = OrderMilestone
+    fields = ["created_at", "code", "text", "from_state", "to_state", "actor"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class StepInline(ReadOnlyInline):
+    model = ProvisioningStep
+    fields = ["command", "service", "network_id", "status", "error", "message", "created_at",
+              "applied_at"]
+    readonly_fields = fields
+    ordering = ["id"]
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(
+            "item__service", "item__subscription", "message")
+
+    @admin.display(description=_("service"))
+    def service(self, obj: ProvisioningStep) -> str:
+        return obj.item.service.name
+
+    @admin.display(description=_("id at the element manager"))
+    def network_id(self, obj: ProvisioningStep) -> str:
+        return obj.item.network_id
+
+
+class OrderChargeInline(ChargeInline):
+    fields = ["charged_on", "kind", "description", "amount", "currency", "billed_at"]
+    readonly_fields = fields
+
+
+def order_ids(term: str) -> list[int]:
+    """Orders by their number, their subscription's or customer's number,
+    the work order of their visit or the id an external channel gave them,
+    exactly."""
+    value = term.strip()
+    return list(SubscriptionOrder.objects.filter(
+        Q(number=value.upper()) | Q(subscription__number=value.upper())
+        | Q(subscription__customer__number=value.upper()) | Q(work_order_ref=value.upper())
+        | Q(external_id=value)
+    ).values_list("pk", flat=True)[:SEARCH_LIMIT])
+
+
+@admin.register(SubscriptionOrder)
+class SubscriptionOrderAdmin(ExactSearchMixin, ReadOnlyAdmin):
+    """One change to a subscription, with what happened to it (milestones)
+    and the commands it sent (steps). Read-only: a held order is retried
+    and a scheduled one withdrawn from the desk."""
+
+    list_display = ["number", "subscription", "customer", "what", "state", "initiator",
+                    "channel", "due_on", "created_at", "completed_at"]
+    list_filter = ["state", "action", "modify_kind", "channel", "initiator", "needs_visit"]
+    list_select_related = ["subscription__customer", "subscription__offer_version__offer"]
+    search_fields = ["number", "subscription__number", "subscription__customer__number"]
+    search_help_text = _("Order, subscription, customer or work order number, or the "
+                         "external id, exactly.")
+    fieldsets = [
+        (None, {"fields": ["number", "subscription", "action", "modify_kind", "state",
+                           "initiator", "reason"]}),
+        (_("When"), {"fields": ["due_on", "created_at", "updated_at", "completed_at",
+                                "created_by"]}),
+        (_("Where it came from"), {"fields": ["channel", "external_id"]}),
+        (_("Visit"), {"fields": ["needs_visit", "visit_done", "work_order_ref"]}),
+        (_("Hold"), {"fields": ["held_reason"]}),
+        (_("Details"), {"fields": ["details_text"]}),
+    ]
+    readonly_fields = ["number", "details_text", "created_at", "updated_at"]
+    inlines = [MilestoneInline, StepInline, OrderChargeInline]
+
+    def search_condition(self, term: str) -> Q:
+        return Q(pk__in=order_ids(term))
+
+    def view_on_site(self, obj: SubscriptionOrder) -> str | None:
+        return desk_url(obj.subscription_id)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(
+            "subscription__customer", "subscription__offer_version__offer", "created_by")
+
+    @admin.display(description=_("action"), ordering="action")
+    def what(self, obj: SubscriptionOrder) -> str:
+        return obj.action_label
+
+    @admin.display(description=_("customer"), ordering="subscription__customer__number")
+    def customer(self, obj: SubscriptionOrder):
+        return obj.subscription.customer
+
+    @admin.display(description=_("details"))
+    def details_text(self, obj: SubscriptionOrder) -> str:
+        if not obj.details:
+            return "—"
+        return format_html("<pre>{}</pre>", json.dumps(obj.details, indent=2, sort_keys=True,
+                                                       ensure_ascii=False, default=str))
+
+
+@admin.register(SubscriptionCharge)
+class SubscriptionChargeAdmin(ExactSearchMixin, ReadOnlyAdmin):
+    """One-off amounts waiting for (or already put on) a bill. Billing reads
+    them; nobody edits them here."""
+
+    list_display = ["charged_on", "description", "amount", "currency", "kind", "subscription",
+                    "order", "billing_account", "billed_at"]
+    list_filter = ["kind", ("billed_at", admin.EmptyFieldListFilter), "currency"]
+    list_select_related = ["subscription__offer_version__offer", "order", "billing_account"]
+    search_fields = ["subscription__number", "order__number"]
+    search_help_text = _("Subscription, order, customer or billing account number, exactly.")
+    date_hierarchy = "charged_on"
+
+    def search_condition(self, term: str) -> Q:
+        value = term.strip().upper()
+        return (Q(subscription__number=value) | Q(order__number=value)
+                | Q(subscription__customer__number=value) | Q(billing_account__number=value))
+
+
+@admin.register(PayPerViewPurchase)
+class PayPerViewPurchaseAdmin(ExactSearchMixin, ReadOnlyAdmin):
+    """Pay-per-view and near-video-on-demand showings bought, each with the
+    order that authorised it on the smart card."""
+
+    list_display = ["created_at", "event", "showing_starts_at", "subscription", "user",
+                    "price", "order"]
+    list_filter = ["event__service"]
+    list_select_related = ["event", "subscription__offer_version__offer",
+                           "user__service_user", "order"]
+    search_fields = ["subscription__number", "order__number"]
+    search_help_text = _("Subscription, order or customer number, exactly.")
+
+    def search_condition(self, term: str) -> Q:
+        value = term.strip().upper()
+        return (Q(subscription__number=value) | Q(order__number=value)
+                | Q(subscription__customer__number=value))

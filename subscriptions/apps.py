@@ -7,6 +7,10 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Subscriptions")
 
     def ready(self) -> None:
-        from subscriptions import receivers
+        from callcenter import panels, search
+        from subscriptions import desk, receivers
 
         receivers.connect()
+        search.register(desk.SubscriptionSearchProvider())
+        for panel in desk.PANELS:
+            panels.register(panel)

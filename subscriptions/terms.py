@@ -91,6 +91,10 @@ def resume_steps(subscription: Subscription, *, restore: bool) -> list[NetworkSt
     if restore:
         steps += [NetworkStep(item.service, "restore") for item in live_items(subscription)
                   if item.degraded]
+    elif subscription.degraded:
+        # Enabled while the provider's degrade still holds: degraded as well.
+        steps += [NetworkStep(item.service, "degrade") for item in live_items(subscription)
+                  if item.state == ItemState.PENDING and item.service.kind in DEGRADE_PROFILES]
     return steps
 
 

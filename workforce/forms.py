@@ -178,6 +178,10 @@ def create_errors_on_form(error: ValidationError) -> ValidationError:
                             for field, items in error.error_dict.items()})
 
 
+# Far enough for any booking; and no date arithmetic near date.max.
+MAX_BOOKING_AHEAD_DAYS = 366
+
+
 class SlotSearchForm(forms.Form):
     """The dates to look for free arrival windows in."""
 
@@ -191,8 +195,11 @@ class SlotSearchForm(forms.Form):
 
     def clean_first(self) -> date:
         first = self.cleaned_data["first"]
-        if first < timezone.localdate():
+        today = timezone.localdate()
+        if first < today:
             raise ValidationError(_("Choose today or a later day."), code="past")
+        if first > today + timedelta(days=MAX_BOOKING_AHEAD_DAYS):
+            raise ValidationError(_("Visits are booked at most a year ahead."), code="too_far")
         return first
 
     def clean(self):

@@ -39,7 +39,7 @@ SATELLITE = Access("satellite", 50, 5, "SAT-BEAM-ES1", "satellite_beam", "Satell
 # the one of its best medium.
 TERRESTRIAL: dict[str, tuple[Access, ...]] = {
     "280": (
-        Access("cable", 300, 30, "CMTS-MAD-280", "cmts", "Madrid centre cable head"),
+        Access("cable", 1000, 100, "CMTS-MAD-280", "cmts", "Madrid centre cable head"),
         Access("copper", 20, 1, "DSLAM-MAD-280", "dslam", "Madrid centre exchange"),
     ),
     "41": (

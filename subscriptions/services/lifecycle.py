@@ -266,8 +266,13 @@ def reserve_equipment(order: SubscriptionOrder, services: list[CatalogService], 
     for card in cards:
         box = next((item for item in reserved
                     if item.model.kind in PAIRABLE[card.model.kind]), None)
-        if box is not None:
-            inventory.equipment_item_pair(card=card, box=box, actor=actor)
+        if box is None or card.paired_with_id == box.pk:
+            continue
+        # Stock that came back from another customer may still be paired.
+        for stale in EquipmentItem.objects.filter(
+                Q(pk=card.pk, paired_with__isnull=False) | Q(paired_with=box)):
+            inventory.equipment_item_unpair(card=stale, actor=actor)
+        inventory.equipment_item_pair(card=card, box=box, actor=actor)
     return reserved
 
 

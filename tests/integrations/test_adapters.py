@@ -450,7 +450,7 @@ def test_it_answers_serviceability_by_postal_code(start_simulator):
 
     # then
     assert madrid == {"postalCode": "28013", "serviceable": True, "accessMedia": [
-        {"medium": "cable", "maxDownstreamMbps": 300, "maxUpstreamMbps": 30},
+        {"medium": "cable", "maxDownstreamMbps": 1000, "maxUpstreamMbps": 100},
         {"medium": "copper", "maxDownstreamMbps": 20, "maxUpstreamMbps": 1},
         {"medium": "satellite", "maxDownstreamMbps": 50, "maxUpstreamMbps": 5},
     ]}

@@ -67,11 +67,11 @@ def test_it_loads_the_demo_stock_through_the_services(demo_people, cas_and_isp):
 
     summary = seed_inventory(customers=3)
 
-    assert summary == {"received": 438, "installed_customers": 3, "items": 438}
-    assert EquipmentModel.objects.count() == 8
+    assert summary == {"received": 468, "installed_customers": 3, "items": 468}
+    assert EquipmentModel.objects.count() == 9
     receipts = GoodsReceipt.objects.order_by("number")
     assert [(r.status, r.rows_created, r.rows_rejected) for r in receipts] == [
-        ("done", 310, 0), ("done", 90, 2), ("done", 38, 0)]
+        ("done", 310, 0), ("done", 120, 2), ("done", 38, 0)]
     assert sorted(ReceiptRejection.objects.values_list("code", flat=True)) == [
         "duplicate_serial", "missing_mac"]
     van = StockLocation.objects.get(technician=technician)
@@ -146,5 +146,5 @@ def test_it_equips_nobody_without_customers(db):
 
     summary = seed_inventory()
 
-    assert (summary["received"], summary["installed_customers"]) == (438, 0)
+    assert (summary["received"], summary["installed_customers"]) == (468, 0)
     assert not StockLocation.objects.filter(kind=LocationKind.VAN).exists()

@@ -268,3 +268,66 @@ def sell(published_offer, alice_customer, alice_account, alice_home, operator, s
         return subscription_create(**arguments)
 
     return make
+
+
+# The lifecycle tests: more offers, a field team, service users --------------------
+
+
+@pytest.fixture
+def satellite_offer(services_catalog, marketing) -> OfferVersion:
+    """"sat-tv": TV Total alone over satellite (a technician installs it),
+    in postal codes 28…, on the terms of "fibra-tv"."""
+    version = offer_create(code="sat-tv", name="Satélite TV", actor=marketing,
+                           terms={**OFFER_TERMS, "access_media": ["satellite"],
+                                  "monthly_price": Decimal("19.90")},
+                           items=[ItemSpec(service=services_catalog.tv)])
+    return offer_version_publish(version=version, actor=marketing)
+
+
+@pytest.fixture
+def internet_offer(services_catalog, marketing) -> OfferVersion:
+    """"fibra-mail": Internet 300 and the mailbox included over cable, no
+    minimum term, 29.90 a month (to change "fibra-tv" to: TV goes, the
+    mailbox comes, Internet stays)."""
+    version = offer_create(code="fibra-mail", name="Fibra 300 + correo", actor=marketing,
+                           terms={**OFFER_TERMS, "monthly_price": Decimal("29.90"),
+                                  "minimum_term_months": 0, "early_termination_fee": 0},
+                           items=[ItemSpec(service=services_catalog.internet),
+                                  ItemSpec(service=services_catalog.mailbox)])
+    return offer_version_publish(version=version, actor=marketing)
+
+
+@pytest.fixture
+def ppv_offer(services_catalog, marketing) -> OfferVersion:
+    """"tv-ppv": TV Total, Sports PPV and Cinema NVOD included over cable."""
+    version = offer_create(code="tv-ppv", name="TV + taquilla", actor=marketing,
+                           terms={**OFFER_TERMS, "monthly_price": Decimal("24.90")},
+                           items=[ItemSpec(service=services_catalog.tv),
+                                  ItemSpec(service=services_catalog.ppv),
+                                  ItemSpec(service=services_catalog.nvod)])
+    return offer_version_publish(version=version, actor=marketing)
+
+
+@pytest.fixture
+def field_team(db, services_catalog):
+    """Madrid centro (28001-28015) with a dispatcher and tomás, a technician
+    who installs satellite and cable and recovers equipment, every day."""
+    from tests.workforce.conftest import make_technician, make_zone
+    from workforce.choices import Skill
+
+    zone = make_zone("mad-centro", "Madrid centro", 28001, 28015, 10, 10)
+    dispatcher = UserFactory(username="diego", first_name="Diego", last_name="Díaz",
+                             roles=["dispatcher"])
+    technician = make_technician(
+        "tomas", actor=dispatcher, zones=[zone], first_name="Tomás", last_name="Torres",
+        skills=[Skill.SATELLITE_INSTALL, Skill.CABLE_INSTALL, Skill.EQUIPMENT_RECOVERY])
+    return SimpleNamespace(zone=zone, dispatcher=dispatcher, technician=technician)
+
+
+@pytest.fixture
+def alice_user(alice_customer, operator):
+    """Alice herself as a service user of her subscriptions."""
+    from customers import services as customer_services
+
+    return customer_services.service_user_create(actor=operator, customer=alice_customer,
+                                                 given_name="Alice", relationship="self")

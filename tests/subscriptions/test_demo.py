@@ -62,9 +62,12 @@ def test_it_loads_a_service_of_every_kind(demo_equipment, marketing_login):
     tv = CatalogService.objects.get(code="tv-basica")
     assert (tv.access_media, tv.visit_media, tv.package_code) == (
         ["copper", "cable", "satellite"], ["satellite"], "PKG-BASICA")
+    # A box and its card (and over satellite a dish and an LNB); the CA
+    # module stands in for a box, it is not one more piece of every sale.
     assert sorted(tv.equipment_models.values_list("code", flat=True)) == [
-        "humax-uhd4k", "inverto-quad-lnb", "nagra-merlin", "sagemcom-dsi87", "smit-ci-cam",
-        "televes-dish-100"]
+        "humax-uhd4k", "inverto-quad-lnb", "nagra-merlin", "sagemcom-dsi87",
+        "televes-dish-100", "zte-b866"]
+    assert not CatalogService.objects.filter(equipment_models__code="smit-ci-cam").exists()
     assert list(CatalogService.objects.get(code="fibra-300").equipment_models
                 .values_list("code", flat=True)) == ["arris-tg2492"]
     assert list(CatalogService.objects.get(code="adsl-20").equipment_models
@@ -124,8 +127,13 @@ def test_its_offers_are_sold_where_their_network_reaches(demo_equipment):
         return [version.offer.name for version in selectors.offers_on_sale(**query)]
 
     assert names(access_medium="copper", postal_code="35002") == ["ADSL + Básica"]
-    assert names(access_medium="cable", postal_code="08012") == ["Fibra 300 + TV",
+    assert names(access_medium="cable", postal_code="28012") == ["Fibra 300 + TV",
                                                                  "Solo Fibra 600"]
+    assert names(access_medium="cable", postal_code="41010") == ["Fibra 300 + TV",
+                                                                 "Solo Fibra 600"]
+    # Cable reaches neither Barcelona nor the rest of the Madrid region.
+    assert names(access_medium="cable", postal_code="08012") == []
+    assert names(access_medium="cable", postal_code="28400") == []
     assert names(access_medium="cable", postal_code="35002") == []
     assert names(access_medium="satellite", postal_code="35002") == ["Satélite Total"]
 

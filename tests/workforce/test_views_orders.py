@@ -859,3 +859,13 @@ def test_the_order_can_be_found_in_the_panel_after_create_and_book(
     assert f"{order.number} Installation Scheduled" in panel
     assert "12:00–14:00" in panel
     assert WorkOrderItem.objects.count() == 0
+
+
+@pytest.mark.parametrize("first", ["9999-12-31", "2999-01-01"])
+def test_it_refuses_a_search_far_in_the_future_without_failing(client, operator, order, first):
+    client.force_login(operator)
+
+    response = client.get(f"/field/orders/{order.pk}/book/?first={first}&last={first}")
+
+    assert response.status_code in (200, 422)
+    assert "Visits are booked at most a year ahead." in response.content.decode()

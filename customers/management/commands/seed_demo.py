@@ -35,7 +35,7 @@ from inventory.demo import seed_inventory
 from sesmu.choices import UserKind
 from sesmu.demo import DEMO_PASSWORD, DEMO_STAFF
 from sesmu.models import User
-from subscriptions.demo import seed_catalog
+from subscriptions.demo import seed_catalog, seed_coverage, seed_subscriptions
 from workforce.demo import seed_workforce
 
 CALL_CENTERS = [
@@ -86,6 +86,8 @@ class Command(BaseCommand):
             seed_inventory()
             seed_workforce()
             seed_catalog()
+            seed_coverage()
+            seed_subscriptions()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Customer.objects.count()} customers "
