@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CredentialKind(models.TextChoices):
@@ -75,7 +76,7 @@ class ModifyKind(models.TextChoices):
 class OrderState(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     IN_PROGRESS = "in_progress", _("In progress")
-    HELD = "held", _("Held")
+    HELD = "held", pgettext_lazy("subscription order state", "Held")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -86,10 +87,10 @@ OPEN_ORDER_STATES = (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS, OrderState
 class ItemState(models.TextChoices):
     """What SESMU asked the element manager for one service of a subscription."""
 
-    PENDING = "pending", _("Not yet enabled")
-    ACTIVE = "active", _("Enabled")
-    SUSPENDED = "suspended", _("Suspended")
-    REMOVED = "removed", _("Disabled")
+    PENDING = "pending", pgettext_lazy("subscribed service state", "Not yet enabled")
+    ACTIVE = "active", pgettext_lazy("subscribed service state", "Enabled")
+    SUSPENDED = "suspended", pgettext_lazy("subscribed service state", "Suspended")
+    REMOVED = "removed", pgettext_lazy("subscribed service state", "Disabled")
 
 
 class StepStatus(models.TextChoices):
