@@ -1202,7 +1202,7 @@ def _provide(order: SubscriptionOrder, subscription: Subscription,
         command(order, item, "enable", actor=actor,
                 characteristics={"smartCard": card} if card and item.service.credential_kind
                 else None)
-        if False and subscription.degraded and item.service.kind in DEGRADE_PROFILES:
+        if subscription.degraded and item.service.kind in DEGRADE_PROFILES:
             # The provider's degrade holds for services added meanwhile too:
             # a change of offer is no way out of it.
             command(order, item, "degrade", actor=actor)

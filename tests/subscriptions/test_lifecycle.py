@@ -467,6 +467,39 @@ def test_a_failed_installation_holds_the_order_until_it_is_withdrawn(
                                          ("disable", f"{number}-tv-total")]
 
 
+def test_a_failed_installation_is_planned_again_when_the_order_is_retried(
+        simulators, sell, satellite_offer, field_team, operator, supervisor):
+    new = sell(offer_version=satellite_offer, access_medium="satellite")
+    subscription = Subscription.objects.get(pk=new.subscription_id)
+    card = equipment_of(subscription)["nagra-card"]
+    failed = WorkOrder.objects.get(number=fresh(new).work_order_ref)
+    tomorrow = today() + timedelta(days=1)
+    subscription_book_visit(order=new, window_start=window(tomorrow, 10)[0], actor=operator)
+    workforce.work_order_assign(work_order=failed, technician=field_team.technician,
+                                actor=field_team.dispatcher)
+    workforce.work_order_dispatch(work_order=failed, actor=field_team.dispatcher)
+    workforce.work_order_fail(work_order=failed, reason="customer_absent",
+                              actor=field_team.dispatcher)
+    assert fresh(new).state == OrderState.HELD
+
+    order_retry(order=new, actor=supervisor)
+
+    new.refresh_from_db()
+    assert (new.state, new.held_reason) == (OrderState.IN_PROGRESS, "")
+    second = WorkOrder.objects.get(number=new.work_order_ref)
+    assert second.pk != failed.pk
+    assert (second.state, second.kind) == (WorkOrderState.GENERATED, WorkOrderKind.INSTALL)
+    assert list(second.equipment.values_list("item_id", flat=True)) == [card.pk]
+
+    subscription_book_visit(order=new, window_start=window(tomorrow, 14)[0], actor=operator)
+    walk_visit(second, field_team, installed=[card.serial_number])
+
+    assert fresh(new).state == OrderState.COMPLETED
+    assert fresh(subscription).state == SubscriptionState.ACTIVE
+    assert fresh(card).state == EquipmentState.INSTALLED
+    assert simulators.applied("cas") == [("enable", f"{subscription.number}-tv-total")]
+
+
 # Modifications ----------------------------------------------------------------------
 
 

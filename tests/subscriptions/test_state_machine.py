@@ -1,15 +1,20 @@
 """Random sequences of lifecycle actions on a few subscriptions (sell over
 cable or satellite, install, holiday, degrade, provider suspension, resume,
 cancel now or at a date, time passing, change of offer now or at the next
-cycle, options, abort), checking after every step that the element
-managers hold exactly what SESMU says: once the outbox is drained, each
-service's state and degrade at the simulator match its item and its
-subscription; nothing of an ended subscription is left enabled; no piece
-of equipment serves two subscriptions.
+cycle, options, withdrawing an order or aborting), checking after every
+step that the element managers hold exactly what SESMU says: once the
+outbox is drained, each service's state and degrade at the simulator match
+its item and its subscription; nothing of an ended subscription is left
+enabled; no piece of equipment serves two subscriptions.
 
 Each example runs in a savepoint rolled back at its end, with the commit
 callbacks (outbox delivery and what it reports back) run at the end of
-every step, and the simulators reset."""
+every step, and the simulators reset.
+
+The action of a step is chosen with a real random generator seeded by
+Hypothesis rather than one rule per action: Hypothesis favours the first
+rules of its (sorted) list, and with a small budget most examples were
+degrades and suspensions. Failing examples print the actions as notes."""
 
 from __future__ import annotations
 
@@ -21,13 +26,14 @@ import requests
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -65,7 +71,8 @@ from workforce.choices import WorkOrderState
 from workforce.models import WorkOrder
 
 ENDED = (SubscriptionState.TERMINATED, SubscriptionState.ABORTED)
-STEPS = 12
+STEPS = 15
+MAX_SUBSCRIPTIONS = 3
 
 
 def simulator_of(kind: str) -> str:
@@ -110,34 +117,32 @@ class Lifecycle(RuleBasedStateMachine):
     def subscription(self, pk: int) -> Subscription:
         return Subscription.objects.select_related("offer_version").get(pk=pk)
 
-    # Rules ---------------------------------------------------------------------
+    # Sales ----------------------------------------------------------------------
+
+    def sell_one(self, medium: str, mailbox: bool) -> int:
+        world = self.world
+        with world.capture(execute=True):
+            order = subscription_create(
+                actor=world.operator, customer=world.customer, billing_account=world.account,
+                offer_version=world.fibra if medium == "cable" else world.satellite,
+                service_address=world.home, access_medium=medium,
+                options=[world.catalog.mailbox] if mailbox and medium == "cable" else [])
+        return order.subscription_id
 
     @initialize(target=subscriptions, mailbox=st.booleans())
     def first_sale(self, mailbox):
-        return self.sell_over_cable(mailbox)
+        return self.sell_one("cable", mailbox)
 
-    @rule(target=subscriptions, mailbox=st.booleans())
-    def sell_over_cable(self, mailbox):
-        world = self.world
-        with world.capture(execute=True):
-            order = subscription_create(
-                actor=world.operator, customer=world.customer, billing_account=world.account,
-                offer_version=world.fibra, service_address=world.home, access_medium="cable",
-                options=[world.catalog.mailbox] if mailbox else [])
-        return order.subscription_id
+    @precondition(lambda self: Subscription.objects.count() < MAX_SUBSCRIPTIONS)
+    @rule(target=subscriptions, medium=st.sampled_from(["cable", "cable", "satellite"]),
+          mailbox=st.booleans())
+    def sell(self, medium, mailbox):
+        return self.sell_one(medium, mailbox)
 
-    @rule(target=subscriptions)
-    def sell_over_satellite(self):
-        world = self.world
-        with world.capture(execute=True):
-            order = subscription_create(
-                actor=world.operator, customer=world.customer, billing_account=world.account,
-                offer_version=world.satellite, service_address=world.home,
-                access_medium="satellite")
-        return order.subscription_id
+    # Actions (a step picks one) ---------------------------------------------------
 
-    @rule(pk=subscriptions)
-    def install(self, pk):
+    def install(self, pk, rnd):
+        """Book, walk and complete the installation visit of a pending sale."""
         new = SubscriptionOrder.objects.get(subscription_id=pk, action=OrderAction.NEW)
         work_order = WorkOrder.objects.filter(number=new.work_order_ref,
                                               state=WorkOrderState.GENERATED).first()
@@ -159,63 +164,56 @@ class Lifecycle(RuleBasedStateMachine):
                                           signature=png_data_url(), signed_by="Alice",
                                           installed=[card.serial_number])
 
-    @rule(pk=subscriptions, days=st.integers(1, 40))
-    def holiday(self, pk, days):
+    def holiday(self, pk, rnd):
+        days = rnd.randint(1, 40)
         self.act(subscription_suspend, subscription=self.subscription(pk),
                  actor=self.world.operator, initiator=Initiator.CUSTOMER, reason="Holidays",
                  resume_on=timezone.localdate() + timedelta(days=days))
 
-    @rule(pk=subscriptions)
-    def degrade(self, pk):
+    def degrade(self, pk, rnd):
         self.act(subscription_degrade, subscription=self.subscription(pk),
                  actor=self.world.supervisor, reason="Unpaid bill")
 
-    @rule(pk=subscriptions)
-    def provider_suspend(self, pk):
+    def provider_suspend(self, pk, rnd):
         self.act(subscription_suspend, subscription=self.subscription(pk),
                  actor=self.world.supervisor, initiator=Initiator.PROVIDER, reason="Unpaid")
 
-    @rule(pk=subscriptions, initiator=st.sampled_from([Initiator.CUSTOMER, Initiator.PROVIDER]))
-    def resume(self, pk, initiator):
+    def resume(self, pk, rnd):
+        initiator = rnd.choice([Initiator.CUSTOMER, Initiator.PROVIDER])
         self.act(subscription_resume, subscription=self.subscription(pk),
                  actor=self.world.supervisor, initiator=initiator, reason="Back")
 
-    @rule(pk=subscriptions)
-    def customer_cancels(self, pk):
+    def cancel(self, pk, rnd):
+        """The customer's takes effect after the notice; the provider's now
+        or at a date."""
+        initiator = rnd.choice([Initiator.CUSTOMER, Initiator.PROVIDER])
+        days = rnd.choice([0, 3, 20])
         self.act(subscription_cancel, subscription=self.subscription(pk),
-                 actor=self.world.operator, initiator=Initiator.CUSTOMER, reason="Leaving")
-
-    @rule(pk=subscriptions, days=st.sampled_from([0, 3, 20]))
-    def provider_cancels(self, pk, days):
-        self.act(subscription_cancel, subscription=self.subscription(pk),
-                 actor=self.world.supervisor, initiator=Initiator.PROVIDER, reason="Fraud",
+                 actor=self.world.supervisor, initiator=initiator, reason="Leaving",
                  effective_on=timezone.localdate() + timedelta(days=days) if days else None)
 
-    @rule(days=st.sampled_from([1, 10, 25, 35, 60]))
-    def time_passes(self, days):
+    def time_passes(self, pk, rnd):
+        days = rnd.choice([1, 10, 25, 35, 60])
         with self.world.capture(execute=True):
             orders_run_due(on=timezone.localdate() + timedelta(days=days))
 
-    @rule(pk=subscriptions, at_next_cycle=st.booleans())
-    def change_offer(self, pk, at_next_cycle):
+    def change_offer(self, pk, rnd):
+        at_next_cycle = rnd.random() < 0.5
         subscription = self.subscription(pk)
         target = (self.world.internet if subscription.offer_version_id == self.world.fibra.pk
                   else self.world.fibra)
         self.act(subscription_change_offer, subscription=subscription, offer_version=target,
                  actor=self.world.operator, at_next_cycle=at_next_cycle)
 
-    @rule(pk=subscriptions)
-    def add_mailbox(self, pk):
-        self.act(subscription_add_option, subscription=self.subscription(pk),
-                 service=self.world.catalog.mailbox, actor=self.world.operator)
+    def toggle_mailbox(self, pk, rnd):
+        subscription = self.subscription(pk)
+        has_it = subscription.items.filter(service=self.world.catalog.mailbox).exclude(
+            state=ItemState.REMOVED).exists()
+        self.act(subscription_remove_option if has_it else subscription_add_option,
+                 subscription=subscription, service=self.world.catalog.mailbox,
+                 actor=self.world.operator)
 
-    @rule(pk=subscriptions)
-    def remove_mailbox(self, pk):
-        self.act(subscription_remove_option, subscription=self.subscription(pk),
-                 service=self.world.catalog.mailbox, actor=self.world.operator)
-
-    @rule(pk=subscriptions)
-    def withdraw_an_order(self, pk):
+    def withdraw_an_order(self, pk, rnd):
         """Withdraw the newest open order: aborts a pending subscription,
         keeps one whose cancellation or change was scheduled."""
         order = (SubscriptionOrder.objects.filter(subscription_id=pk, state__in=[
@@ -224,6 +222,15 @@ class Lifecycle(RuleBasedStateMachine):
         if order is not None:
             self.act(subscription_order_cancel, order=order, actor=self.world.operator,
                      reason="Withdrawn")
+
+    ACTIONS = ("install", "holiday", "degrade", "provider_suspend", "resume", "cancel",
+               "time_passes", "change_offer", "toggle_mailbox", "withdraw_an_order")
+
+    @rule(pk=subscriptions, rnd=st.randoms(use_true_random=True))
+    def step(self, pk, rnd):
+        action = rnd.choice(self.ACTIONS)
+        note(f"{action} on subscription {pk}")
+        getattr(self, action)(pk, rnd)
 
     # Invariants ---------------------------------------------------------------------
 
@@ -295,7 +302,7 @@ def test_the_network_always_matches_what_sesmu_says(
         services_catalog, alice_customer, alice_account, alice_home, operator, supervisor,
         django_capture_on_commit_callbacks):
     for model in (stock.card, stock.box, stock.modem):
-        stock.add(model, STEPS)
+        stock.add(model, MAX_SUBSCRIPTIONS)
     world = SimpleNamespace(
         simulators=simulators, catalog=services_catalog, fibra=published_offer,
         internet=internet_offer, satellite=satellite_offer, team=field_team,
@@ -303,5 +310,5 @@ def test_the_network_always_matches_what_sesmu_says(
         supervisor=supervisor, capture=django_capture_on_commit_callbacks)
     run_state_machine_as_test(
         lambda: Lifecycle(world),
-        settings=settings(max_examples=15, stateful_step_count=STEPS, deadline=None,
+        settings=settings(max_examples=20, stateful_step_count=STEPS, deadline=None,
                           suppress_health_check=list(HealthCheck), database=None))
