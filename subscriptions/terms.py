@@ -46,6 +46,21 @@ def next_cycle_start(*, bill_day: int, after: date) -> date:
     return candidate if candidate > after else add_months(candidate, 1)
 
 
+def equipment_needed(services: list[CatalogService], medium: str) -> dict[str, list]:
+    """Per kind of equipment the services need over the medium, the models
+    that will do (any one of them). One item per kind serves every service
+    needing it: a set-top box for TV and pay-per-view alike."""
+    needed: dict[str, list] = {}
+    for service in services:
+        for model in service.equipment_models.all():
+            if model.access_media and medium not in model.access_media:
+                continue
+            models = needed.setdefault(model.kind, [])
+            if model not in models:
+                models.append(model)
+    return needed
+
+
 @dataclass(frozen=True)
 class NetworkStep:
     """One command one element manager will get."""

@@ -77,6 +77,7 @@ from subscriptions.terms import (
     cancellation_terms,
     degrade_steps,
     disable_steps,
+    equipment_needed,
     live_items,
     offer_change,
     resume_steps,
@@ -204,20 +205,6 @@ def _check_open_orders(subscription: Subscription, *actions: str,
 # Equipment ------------------------------------------------------------------------
 
 
-def _needed_kinds(services: list[CatalogService], medium: str) -> dict[str, list[int]]:
-    """Per kind of equipment the services need, the models that do (working
-    over the medium). One item per kind serves every service needing it."""
-    needed: dict[str, list[int]] = {}
-    for service in services:
-        for model in service.equipment_models.all():
-            if model.access_media and medium not in model.access_media:
-                continue
-            needed.setdefault(model.kind, [])
-            if model.pk not in needed[model.kind]:
-                needed[model.kind].append(model.pk)
-    return needed
-
-
 def _pick_item(kind: str, model_ids: list[int]) -> EquipmentItem | None:
     return (EquipmentItem.objects.filter(state=EquipmentState.IN_STOCK, model_id__in=model_ids,
                                          location__kind=LocationKind.WAREHOUSE,
@@ -233,8 +220,9 @@ def reserve_equipment(order: SubscriptionOrder, services: list[CatalogService], 
     subscription = order.subscription
     held = set(EquipmentItem.objects.filter(subscription_ref=subscription.number).exclude(
         state__in=[EquipmentState.IN_STOCK]).values_list("model__kind", flat=True))
-    needed = {kind: models for kind, models in
-              _needed_kinds(services, subscription.access_medium).items() if kind not in held}
+    needed = {kind: [model.pk for model in models] for kind, models in
+              equipment_needed(services, subscription.access_medium).items()
+              if kind not in held}
     given: dict[str, EquipmentItem] = {}
     for serial in serials:
         item = item_by_identifier(serial)

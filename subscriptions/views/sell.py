@@ -57,7 +57,7 @@ from subscriptions.forms import VisitSlotSearchForm as SlotSearchForm
 from subscriptions.models import CatalogService, OfferVersion, SubscriptionOrder
 from subscriptions.services import UserSpec
 from subscriptions.services.orders import element_manager_for
-from subscriptions.terms import NetworkStep, command_label
+from subscriptions.terms import NetworkStep, command_label, equipment_needed
 from workforce import availability
 from workforce import errors as workforce_errors
 from workforce.availability import WINDOWS, Slot
@@ -238,14 +238,8 @@ def _sale_plan(where: SellWhereForm, details: SellDetailsForm) -> SalePlan:
     options = details.cleaned_data["options"]
     services_chosen = [item.service for item in details.included] + list(
         dict.fromkeys(options))
-    needs: dict[str, EquipmentNeed] = {}
-    for service in services_chosen:
-        for model in service.equipment_models.all():
-            if model.access_media and medium not in model.access_media:
-                continue
-            need = needs.setdefault(model.kind, EquipmentNeed(kind=model.kind, models=[]))
-            if model not in need.models:
-                need.models.append(model)
+    needs = {kind: EquipmentNeed(kind=kind, models=models)
+             for kind, models in equipment_needed(services_chosen, medium).items()}
     for serial in details.cleaned_data["serials"]:
         item = item_by_identifier(serial)
         if item is None:

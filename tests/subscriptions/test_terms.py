@@ -286,3 +286,18 @@ def test_a_change_prices_the_options_kept_and_leaves_pending_services_out_of_the
     change = offer_change(subscription=subscription, version=tv_only, options=[],
                           at_next_cycle=False)
     assert steps(change.steps) == []  # internet was never enabled: nothing to disable
+
+
+def test_equipment_needed_takes_one_kind_once_and_only_models_for_the_medium(
+        services_catalog, stock):
+    from subscriptions.terms import equipment_needed
+
+    services = [services_catalog.tv, services_catalog.internet, services_catalog.mailbox]
+
+    over_cable = equipment_needed(services, "cable")
+    over_satellite = equipment_needed(services, "satellite")
+
+    assert over_cable == {"smart_card": [stock.card], "set_top_box": [stock.box],
+                          "cable_modem": [stock.modem]}
+    # The box and the modem work over cable only; the card goes everywhere.
+    assert over_satellite == {"smart_card": [stock.card]}
